@@ -1,0 +1,244 @@
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from customers.dates import validate_birthday
+from customers.models import Birthday, Customer, Dealer, Purchase, Region
+from salesdesk.forms import StyledFormMixin, VersionedFormMixin, style_fields
+from salesdesk.models import Role
+from salesdesk.pii import normalize_id_card
+
+User = get_user_model()
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def staff_choices(*roles):
+    users = User.objects.filter(is_active=True).order_by("first_name", "username")
+    if roles:
+        users = users.filter(groups__name__in=roles).distinct()
+    return users
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class BirthdayFieldsMixin:
+    """Adds, for each person in `birthday_people`, a birthday in the solar or lunar calendar.
+
+    Written as YYYY-MM-DD or MM-DD (the year is optional); lunar dates may be in a leap month.
+    """
+
+    birthday_people = ()
+    BIRTHDAY_RE = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
+
+    def add_birthday_fields(self, owner=None):
+        existing = {b.person: b for b in owner.birthdays.all()} if owner is not None and owner.pk else {}
+        for person, label in self.birthday_people:
+            current = existing.get(person)
+            self.fields[f"{person}_birthday"] = forms.CharField(
+                label=_("%(person)s's birthday") % {"person": label}, required=False,
+                help_text=_("YYYY-MM-DD or MM-DD"),
+                initial=(f"{current.year}-" if current and current.year else "") + (f"{current.month:02d}-{current.day:02d}" if current else ""),
+                widget=forms.TextInput(attrs={"placeholder": "1975-08-15"}),
+            )
+            self.fields[f"{person}_birthday_calendar"] = forms.ChoiceField(
+                label=_("Calendar"), choices=Birthday.Calendar.choices, required=False,
+                initial=current.calendar if current else Birthday.Calendar.SOLAR,
+            )
+            self.fields[f"{person}_birthday_leap"] = forms.BooleanField(
+                label=_("Leap month"), required=False, initial=current.is_leap_month if current else False
+            )
+
+    def clean_birthdays(self):
+        birthdays = {}
+        for person, _label in self.birthday_people:
+            text = (self.cleaned_data.get(f"{person}_birthday") or "").strip()
+            if not text:
+                birthdays[person] = None
+                continue
+            match = self.BIRTHDAY_RE.match(text)
+            if not match:
+                self.add_error(f"{person}_birthday", _("Write the date as YYYY-MM-DD or MM-DD."))
+                continue
+            year = int(match.group(1)) if match.group(1) else None
+            month, day = int(match.group(2)), int(match.group(3))
+            calendar = self.cleaned_data.get(f"{person}_birthday_calendar") or Birthday.Calendar.SOLAR
+            leap = bool(self.cleaned_data.get(f"{person}_birthday_leap"))
+            try:
+                validate_birthday(calendar, year, month, day, leap)
+            except ValidationError as exc:
+                self.add_error(f"{person}_birthday", exc)
+                continue
+            birthdays[person] = {"calendar": calendar, "year": year, "month": month, "day": day, "is_leap_month": leap}
+        return birthdays
+
+    def birthday_field_groups(self):
+        return [
+            (self[f"{person}_birthday"], self[f"{person}_birthday_calendar"], self[f"{person}_birthday_leap"])
+            for person, _label in self.birthday_people
+        ]
+
+
+class RegionForm(StyledFormMixin, forms.ModelForm):
+    lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+    developers = forms.ModelMultipleChoiceField(
+        queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developers"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    class Meta:
+        model = Region
+        fields = ["name", "code", "parent", "lead", "developers", "aftersales_by"]
+
+    def clean_code(self):
+        return (self.cleaned_data.get("code") or "").strip().upper()
+
+
+DEALER_INTAKE_FIELDS = [
+    "company", "region", "legal_rep", "legal_rep_phone", "principal", "principal_phone", "contact", "contact_phone",
+    "address", "business_scope", "store_area", "annual_sales", "brands", "survey_date", "opening_date", "notes",
+]
+
+
+class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms.ModelForm):
+    """Annex 1: the dealer intake form (also used by the clerk to keep the dossier current)."""
+
+    birthday_people = [
+        (Birthday.Person.LEGAL_REP, _("Legal representative")),
+        (Birthday.Person.PRINCIPAL, _("Principal")),
+        (Birthday.Person.CONTACT, _("Main contact")),
+    ]
+
+    class Meta:
+        model = Dealer
+        fields = DEALER_INTAKE_FIELDS
+        widgets = {"survey_date": DATE_INPUT, "opening_date": DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_birthday_fields(self.instance)
+        style_fields(self.fields)  # the birthday fields came after the mixin styled the rest
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        data["birthdays"] = self.clean_birthdays()
+        return data
+
+    def validate_unique(self):
+        pass  # the service checks duplicates and answers in words a clerk understands
+
+    def dealer_data(self):
+        return {name: self.cleaned_data[name] for name in DEALER_INTAKE_FIELDS}
+
+
+ALLOWED_AGREEMENT_TYPES = {
+    b"%PDF-": ("application/pdf", {".pdf"}),
+    b"\xff\xd8\xff": ("image/jpeg", {".jpg", ".jpeg"}),
+    b"\x89PNG\r\n\x1a\n": ("image/png", {".png"}),
+}
+
+
+def validate_scan(upload):
+    """A scan must be a PDF, JPEG or PNG by its content (not only its name), and not too large."""
+    if upload.size > settings.SALESDESK_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+            % {"size": upload.size / 1e6, "limit": settings.SALESDESK_UPLOAD_MAX_BYTES / 1e6}
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    name = upload.name.lower()
+    for magic, (_mime, extensions) in ALLOWED_AGREEMENT_TYPES.items():
+        if head.startswith(magic):
+            if not any(name.endswith(ext) for ext in extensions):
+                raise ValidationError(_("The file's name does not match its content; upload the original scan."))
+            return upload
+    raise ValidationError(_("Upload the agreement as a PDF, JPEG or PNG scan."))
+
+
+class AuthorizeForm(StyledFormMixin, forms.Form):
+    grade = forms.ChoiceField(label=_("Grade"), choices=Dealer.Grade.choices)
+    agreement = forms.FileField(label=_("Signed cooperation agreement (PDF, JPEG or PNG)"), validators=[validate_scan])
+    agreement_signed_on = forms.DateField(label=_("Agreement signed on"), widget=DATE_INPUT)
+    developer = UserChoiceField(queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developer"))
+    regional_lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+
+
+class GradeForm(StyledFormMixin, forms.Form):
+    grade = forms.ChoiceField(label=_("New grade"), choices=Dealer.Grade.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+
+
+class ReasonForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason for return"), widget=forms.Textarea)
+
+
+CUSTOMER_FIELDS = [
+    "name", "id_card", "phone", "address", "region", "regional_lead", "developer", "salesperson",
+    "crops", "acreage_mu", "machinery", "notes",
+]
+
+
+class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms.ModelForm):
+    birthday_people = [(Birthday.Person.CUSTOMER, _("Customer"))]
+    regional_lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+    developer = UserChoiceField(queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developer"))
+    salesperson = UserChoiceField(queryset=staff_choices(), required=False, label=_("Salesperson"))
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_birthday_fields(self.instance)
+        style_fields(self.fields)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_id_card(self):
+        return normalize_id_card(self.cleaned_data.get("id_card"))
+
+    def clean(self):
+        data = super().clean()
+        data["birthday"] = self.clean_birthdays().get(Birthday.Person.CUSTOMER)
+        return data
+
+    def validate_unique(self):
+        pass  # the service checks duplicates
+
+    def customer_data(self):
+        return {name: self.cleaned_data[name] for name in CUSTOMER_FIELDS}
+
+
+class PurchaseForm(StyledFormMixin, forms.ModelForm):
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
+        help_text=_("Left empty: quantity × unit price."),
+    )
+
+    class Meta:
+        model = Purchase
+        fields = ["date", "product_model", "quantity", "unit_price", "amount", "purchase_method", "payment_method", "dealer"]
+        widgets = {"date": DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dealer"].queryset = Dealer.objects.authorized().only("company").order_by("company")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("purchase_method") == Purchase.Method.DEALER and not data.get("dealer"):
+            self.add_error("dealer", _("Name the dealer the customer bought through."))
+        return data
+
+    def purchase_data(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

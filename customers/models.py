@@ -1,0 +1,361 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.pii import normalize_id_card, validate_id_card
+
+User = settings.AUTH_USER_MODEL
+
+
+class Region(models.Model):
+    """A sales region; regions form a tree (province → prefecture → county)."""
+
+    class AftersalesBy(models.TextChoices):
+        DEALER = "dealer", _("The local dealer")
+        COMPANY = "company", _("The company's repair staff")
+
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2–12 capital letters or digits, e.g. HB or HB01."))],
+        help_text=_("Used in dossier numbers, e.g. ZY-HB01-0001."),
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent region")
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True)  # "/1/4/9/": the ids from the root
+    lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_regions", verbose_name=_("regional lead")
+    )
+    developers = models.ManyToManyField(
+        User, blank=True, related_name="developed_regions", verbose_name=_("market developers")
+    )
+    aftersales_by = models.CharField(
+        _("after-sales handled by"), max_length=10, choices=AftersalesBy.choices, default=AftersalesBy.DEALER
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def depth(self):
+        return max(0, self.path.count("/") - 2)
+
+
+class DealerQuerySet(models.QuerySet):
+    def authorized(self):
+        return self.filter(status=Dealer.Status.AUTHORIZED)
+
+    def awaiting_review(self):
+        return self.filter(status=Dealer.Status.SUBMITTED)
+
+    def awaiting_filing(self):
+        return self.filter(status=Dealer.Status.APPROVED)
+
+    def for_list(self):
+        return self.select_related("region", "developer").only(
+            "company",
+            "status",
+            "grade",
+            "resource_number",
+            "card_number",
+            "contact",
+            "contact_phone",
+            "submitted_at",
+            "region__name",
+            "region__code",
+            "developer__username",
+            "developer__first_name",
+            "developer__last_name",
+        )
+
+
+class Dealer(models.Model):
+    """A dealer from market-research intake (Annex 1) to authorized dealer (Annex 3, grade A–D)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for review")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved, awaiting filing")
+        FILED = "filed", _("Filed (dealer resource)")
+        AUTHORIZED = "authorized", _("Authorized dealer")
+
+    class Grade(models.TextChoices):
+        A = "A", _("Grade A")
+        B = "B", _("Grade B")
+        C = "C", _("Grade C")
+        D = "D", _("Grade D")
+
+    phone_validator = RegexValidator(r"^[0-9+\-() ]{5,20}$", _("Enter a phone number: digits, spaces, + - ( )."))
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    # Annex 1: the intake form.
+    company = models.CharField(_("company name"), max_length=100)
+    legal_rep = models.CharField(_("legal representative"), max_length=50, blank=True)
+    legal_rep_phone = models.CharField(_("legal representative's phone"), max_length=20, blank=True, validators=[phone_validator])
+    principal = models.CharField(_("principal"), max_length=50, blank=True)
+    principal_phone = models.CharField(_("principal's phone"), max_length=20, blank=True, validators=[phone_validator])
+    contact = models.CharField(_("main contact"), max_length=50)
+    contact_phone = models.CharField(_("main contact's phone"), max_length=20, validators=[phone_validator])
+    address = models.CharField(_("address"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region"))
+    business_scope = models.TextField(_("business scope"), blank=True)
+    store_area = models.DecimalField(
+        _("store area (m²)"), max_digits=10, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    annual_sales = models.DecimalField(
+        _("annual sales (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    brands = models.CharField(_("brands carried"), max_length=200, blank=True)
+    survey_date = models.DateField(_("survey date"), null=True, blank=True)
+    opening_date = models.DateField(_("opening date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    submitted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="submitted_dealers", verbose_name=_("submitted by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The manager's signature.
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    # Annex 2: filed as a dealer resource.
+    resource_number = models.CharField(_("dossier number"), max_length=40, null=True, blank=True, unique=True)
+    filed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    # Annex 3: authorized dealer.
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    card_number = models.CharField(_("dossier card number"), max_length=40, null=True, blank=True, unique=True)
+    authorized_at = models.DateTimeField(_("authorized at"), null=True, blank=True)
+    agreement = models.FileField(_("cooperation agreement (scan)"), upload_to="agreements/%Y/", blank=True)
+    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
+    developer = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="developed_dealers", verbose_name=_("market developer")
+    )
+    regional_lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="led_dealers", verbose_name=_("regional lead")
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DealerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["grade", "status"]),
+            models.Index(fields=["contact_phone"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "company"], name="dealer_company_unique_in_region"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["filed", "authorized"]) | Q(resource_number__isnull=False),
+                name="dealer_filed_has_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="authorized")
+                | (Q(grade__in=["A", "B", "C", "D"]) & Q(card_number__isnull=False)),
+                name="dealer_authorized_has_grade_and_card",
+            ),
+            models.CheckConstraint(condition=Q(grade__in=["", "A", "B", "C", "D"]), name="dealer_grade_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "filed", "authorized"]) | Q(reviewed_by__isnull=False),
+                name="dealer_approved_is_signed",
+            ),
+        ]
+
+    def __str__(self):
+        return self.company
+
+    @property
+    def number(self):
+        return self.card_number or self.resource_number or ""
+
+
+class GradeChange(models.Model):
+    """The history of an authorized dealer's grade and dossier-card number."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="grade_changes")
+    from_grade = models.CharField(_("from grade"), max_length=1, blank=True)
+    to_grade = models.CharField(_("to grade"), max_length=1)
+    from_card_number = models.CharField(_("previous card number"), max_length=40, blank=True)
+    to_card_number = models.CharField(_("new card number"), max_length=40)
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade history")
+
+
+class CustomerQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("region", "salesperson").only(
+            "name",
+            "phone",
+            "id_card",
+            "address",
+            "acreage_mu",
+            "created_at",
+            "region__name",
+            "region__code",
+            "salesperson__username",
+            "salesperson__first_name",
+            "salesperson__last_name",
+        )
+
+
+class Customer(models.Model):
+    """An end customer (终端购买客户, Annex 4) and their farming information."""
+
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    id_card = models.CharField(_("ID-card number"), max_length=18, blank=True, validators=[validate_id_card])
+    phone = models.CharField(_("phone"), max_length=20, db_index=True, validators=[Dealer.phone_validator])
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("region"))
+    regional_lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("regional lead")
+    )
+    developer = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("market developer")
+    )
+    salesperson = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", verbose_name=_("salesperson")
+    )
+    # Farming information (耕作信息).
+    crops = models.CharField(_("crops"), max_length=100, blank=True)
+    acreage_mu = models.DecimalField(
+        _("acreage (mu)"), max_digits=10, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    machinery = models.TextField(_("machinery owned"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("end customer")
+        verbose_name_plural = _("end customers")
+        indexes = [models.Index(fields=["region", "-id"]), models.Index(fields=["salesperson", "-id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["id_card"], condition=~Q(id_card=""), name="customer_id_card_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.id_card = normalize_id_card(self.id_card)
+
+
+class Purchase(models.Model):
+    class Method(models.TextChoices):
+        DEALER = "dealer", _("Through a dealer")
+        DIRECT = "direct", _("Direct from the company")
+        SUBSIDY = "subsidy", _("Subsidy programme")
+
+    class Payment(models.TextChoices):
+        CASH = "cash", _("Cash")
+        TRANSFER = "transfer", _("Bank transfer")
+        INSTALMENTS = "instalments", _("Instalments")
+        SUBSIDY = "subsidy", _("Subsidy + own payment")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    date = models.DateField(_("purchase date"))
+    product_model = models.CharField(_("product model"), max_length=50)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    purchase_method = models.CharField(_("purchase method"), max_length=10, choices=Method.choices)
+    payment_method = models.CharField(_("payment method"), max_length=12, choices=Payment.choices)
+    dealer = models.ForeignKey(
+        Dealer, null=True, blank=True, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("dealer")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+        indexes = [models.Index(fields=["customer", "-date"]), models.Index(fields=["date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="purchase_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0) & Q(amount__gte=0), name="purchase_money_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(purchase_method="dealer") | Q(dealer__isnull=False), name="purchase_via_dealer_names_dealer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.product_model} × {self.quantity}"
+
+    @staticmethod
+    def amount_for(quantity, unit_price):
+        return (Decimal(quantity) * unit_price).quantize(Decimal("0.01"))
+
+
+class Birthday(models.Model):
+    """A person's birthday for customer care, kept in the calendar they celebrate it by."""
+
+    class Person(models.TextChoices):
+        LEGAL_REP = "legal_rep", _("Legal representative")
+        PRINCIPAL = "principal", _("Principal")
+        CONTACT = "contact", _("Main contact")
+        CUSTOMER = "customer", _("End customer")
+
+    class Calendar(models.TextChoices):
+        SOLAR = "solar", _("Solar (Gregorian)")
+        LUNAR = "lunar", _("Lunar")
+
+    dealer = models.ForeignKey(Dealer, null=True, blank=True, on_delete=models.CASCADE, related_name="birthdays")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="birthdays")
+    person = models.CharField(_("person"), max_length=10, choices=Person.choices)
+    calendar = models.CharField(_("calendar"), max_length=5, choices=Calendar.choices, default=Calendar.SOLAR)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day"))
+    is_leap_month = models.BooleanField(_("leap month"), default=False)
+
+    class Meta:
+        verbose_name = _("birthday")
+        verbose_name_plural = _("birthdays")
+        indexes = [models.Index(fields=["calendar", "month", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(dealer__isnull=False) & Q(customer__isnull=True) & ~Q(person="customer"))
+                | (Q(dealer__isnull=True) & Q(customer__isnull=False) & Q(person="customer")),
+                name="birthday_has_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31), name="birthday_month_day_range"),
+            models.CheckConstraint(condition=Q(calendar="lunar") | Q(is_leap_month=False), name="birthday_leap_only_lunar"),
+            models.CheckConstraint(condition=Q(calendar="solar") | Q(day__lte=30), name="birthday_lunar_day_max_30"),
+            models.UniqueConstraint(fields=["dealer", "person"], name="birthday_one_per_dealer_person"),
+            models.UniqueConstraint(fields=["customer"], name="birthday_one_per_customer"),
+        ]
+
+    def __str__(self):
+        from customers.dates import format_birthday
+
+        return format_birthday(self)

@@ -1,0 +1,298 @@
+"""Business actions on the archives: one function per action, in a transaction, audited.
+
+Dealer life (DOMAIN §1): draft → submitted (developer) → approved / returned (manager signs) →
+filed with its Annex 2 number (clerk) → authorized with grade and Annex 3 card number (clerk).
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Birthday, Customer, Dealer, GradeChange, Purchase, Region
+from salesdesk import audit
+from salesdesk.access import can, require
+from salesdesk.errors import DomainError
+from salesdesk.locking import save_versioned
+from salesdesk.numbering import next_number
+
+S = Dealer.Status
+EDITABLE_BY_INTAKE = {S.DRAFT, S.RETURNED}
+EDITABLE_BY_CLERK = {S.DRAFT, S.RETURNED, S.APPROVED, S.FILED, S.AUTHORIZED}
+
+
+# Regions ------------------------------------------------------------------------------------
+
+
+def _set_path(region):
+    region.path = f"{region.parent.path if region.parent else '/'}{region.pk}/"
+
+
+@transaction.atomic
+def region_create(*, by, data, developers=()):
+    require(by, "archive.edit")
+    region = Region(**data)
+    region.path = "/"
+    region.save()
+    _set_path(region)
+    region.save(update_fields=["path"])
+    region.developers.set(developers)
+    audit.record(region, "customers.region.created", by=by, changes=audit.diff({}, audit.snapshot(region)))
+    return region
+
+
+@transaction.atomic
+def region_update(*, region, by, data, developers=None):
+    require(by, "archive.edit")
+    parent = data.get("parent", region.parent)
+    if parent and (parent.pk == region.pk or parent.path.startswith(region.path)):
+        raise DomainError(_("A region cannot sit inside itself or one of its own sub-regions."))
+    before = audit.snapshot(region)
+    old_path = region.path
+    for field, value in data.items():
+        setattr(region, field, value)
+    _set_path(region)
+    region.save()
+    if region.path != old_path:
+        for child in Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).order_by("path"):
+            child.path = region.path + child.path[len(old_path):]
+            child.save(update_fields=["path"])
+    if developers is not None:
+        region.developers.set(developers)
+    changes = audit.diff(before, audit.snapshot(region))
+    if changes:
+        audit.record(region, "customers.region.updated", by=by, changes=changes)
+    return region
+
+
+# Birthdays ----------------------------------------------------------------------------------
+
+
+def _save_birthdays(owner, birthdays):
+    """`birthdays`: {person: dict(calendar, year, month, day, is_leap_month) or None}."""
+    owner_field = "dealer" if isinstance(owner, Dealer) else "customer"
+    changes = {}
+    for person, value in birthdays.items():
+        existing = Birthday.objects.filter(**{owner_field: owner, "person": person}).first()
+        before = str(existing) if existing else None
+        if value is None:
+            if existing:
+                existing.delete()
+        elif existing:
+            for field, item in value.items():
+                setattr(existing, field, item)
+            existing.save()
+        else:
+            existing = Birthday.objects.create(**{owner_field: owner, "person": person}, **value)
+        after = str(existing) if value is not None else None
+        if before != after:
+            changes[f"birthday_{person}"] = [before, after]
+    return changes
+
+
+# Dealers ------------------------------------------------------------------------------------
+
+
+def _dealer_saved(dealer, refresh_message):
+    try:
+        with transaction.atomic():
+            dealer.save()
+    except IntegrityError as exc:
+        if "company" in str(exc) or "dealer_company_unique_in_region" in str(exc):
+            raise DomainError(_("A dealer with this company name is already on file in this region."))
+        raise DomainError(refresh_message) from exc
+
+
+@transaction.atomic
+def dealer_intake_create(*, by, data, birthdays=None):
+    """A market developer (or the clerk) records a dealer from market research (Annex 1)."""
+    require(by, "dealer.intake")
+    if Dealer.objects.filter(region=data["region"], company=data["company"]).exists():
+        raise DomainError(_("A dealer with this company name is already on file in this region."))
+    dealer = Dealer(**data, submitted_by=by, status=S.DRAFT)
+    _dealer_saved(dealer, _("The intake could not be saved."))
+    changes = audit.diff({}, audit.snapshot(dealer))
+    changes.update(_save_birthdays(dealer, birthdays or {}))
+    audit.record(dealer, "customers.dealer.intake_created", by=by, changes=changes)
+    return dealer
+
+
+def can_edit_dealer(user, dealer):
+    if dealer.status in EDITABLE_BY_INTAKE and can(user, "dealer.intake", dealer):
+        return True
+    return dealer.status in EDITABLE_BY_CLERK and can(user, "archive.edit", dealer)
+
+
+@transaction.atomic
+def dealer_update(*, dealer, by, data, expected_version, birthdays=None):
+    if not can_edit_dealer(by, dealer):
+        if dealer.status == S.SUBMITTED:
+            raise DomainError(_("This intake is with the manager for review and cannot be changed now."))
+        raise DomainError(_("You may not change this dealer's dossier."))
+    if (
+        "company" in data
+        and Dealer.objects.filter(region=data.get("region", dealer.region), company=data["company"]).exclude(pk=dealer.pk).exists()
+    ):
+        raise DomainError(_("A dealer with this company name is already on file in this region."))
+    before = audit.snapshot(dealer)
+    for field, value in data.items():
+        setattr(dealer, field, value)
+    save_versioned(dealer, expected_version=expected_version)
+    changes = audit.diff(before, audit.snapshot(dealer))
+    changes.update(_save_birthdays(dealer, birthdays or {}))
+    if changes:
+        audit.record(dealer, "customers.dealer.updated", by=by, changes=changes)
+    return dealer
+
+
+def _transition(dealer, by, action, allowed_from, to, **fields):
+    """Move a dealer along its life, refusing any move its state or the actor's role forbids."""
+    dealer = Dealer.objects.select_for_update().get(pk=dealer.pk)
+    if dealer.status not in allowed_from:
+        raise DomainError(
+            _("This dealer is “%(status)s”; that step is not possible now.") % {"status": dealer.get_status_display()}
+        )
+    before = audit.snapshot(dealer)
+    dealer.status = to
+    for field, value in fields.items():
+        setattr(dealer, field, value)
+    dealer.version += 1
+    dealer.save()
+    audit.record(dealer, f"customers.dealer.{action}", by=by, changes=audit.diff(before, audit.snapshot(dealer)))
+    return dealer
+
+
+@transaction.atomic
+def dealer_intake_submit(*, dealer, by):
+    require(by, "dealer.intake", dealer)
+    return _transition(dealer, by, "submitted", EDITABLE_BY_INTAKE, S.SUBMITTED, submitted_at=timezone.now())
+
+
+@transaction.atomic
+def dealer_intake_approve(*, dealer, by, comment=""):
+    """The manager checks the intake and signs it (who and when are the signature)."""
+    require(by, "dealer.review", dealer)
+    return _transition(
+        dealer, by, "approved", {S.SUBMITTED}, S.APPROVED,
+        reviewed_by=by, reviewed_at=timezone.now(), review_comment=comment, return_reason="",
+    )
+
+
+@transaction.atomic
+def dealer_intake_return(*, dealer, by, reason):
+    require(by, "dealer.review", dealer)
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the intake is returned, so the developer can fix it."))
+    return _transition(dealer, by, "returned", {S.SUBMITTED}, S.RETURNED, return_reason=reason.strip())
+
+
+@transaction.atomic
+def dealer_file(*, dealer, by):
+    """The clerk files an approved intake as a dealer resource under its Annex 2 number."""
+    require(by, "dealer.file", dealer)
+    dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
+    if dealer.status != S.APPROVED:
+        if dealer.status in {S.DRAFT, S.SUBMITTED, S.RETURNED}:
+            raise DomainError(_("Only an intake the manager has approved can be filed."))
+        raise DomainError(_("This dealer is already filed."))
+    number = next_number("dealer_resource", region=dealer.region.code)
+    return _transition(dealer, by, "filed", {S.APPROVED}, S.FILED, resource_number=number, filed_by=by, filed_at=timezone.now())
+
+
+@transaction.atomic
+def dealer_authorize(*, dealer, by, grade, agreement, agreement_signed_on, developer=None, regional_lead=None):
+    """The cooperation agreement is signed: grade, dossier-card number (Annex 3), agreement scan."""
+    require(by, "dealer.authorize", dealer)
+    dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
+    if dealer.status != S.FILED:
+        raise DomainError(_("Only a filed dealer resource can be authorized."))
+    if grade not in Dealer.Grade.values:
+        raise DomainError(_("Choose a grade from A to D."))
+    if not agreement:
+        raise DomainError(_("Attach the scan of the signed cooperation agreement."))
+    number = next_number("authorized_dealer", grade=grade, region=dealer.region.code)
+    dealer.agreement.save(agreement.name, agreement, save=False)
+    dealer = _transition(
+        dealer, by, "authorized", {S.FILED}, S.AUTHORIZED,
+        grade=grade, card_number=number, authorized_at=timezone.now(), agreement_signed_on=agreement_signed_on,
+        developer=developer or dealer.developer, regional_lead=regional_lead or dealer.regional_lead,
+    )
+    GradeChange.objects.create(dealer=dealer, to_grade=grade, to_card_number=number, by=by, reason=_("Authorized"))
+    return dealer
+
+
+@transaction.atomic
+def dealer_change_grade(*, dealer, by, grade, reason):
+    """A new grade gives a new card number in that grade's series; the old one stays in the history."""
+    require(by, "dealer.authorize", dealer)
+    dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
+    if dealer.status != S.AUTHORIZED:
+        raise DomainError(_("Only an authorized dealer has a grade."))
+    if grade not in Dealer.Grade.values:
+        raise DomainError(_("Choose a grade from A to D."))
+    if grade == dealer.grade:
+        raise DomainError(_("The dealer already has this grade."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the grade changes."))
+    number = next_number("authorized_dealer", grade=grade, region=dealer.region.code)
+    previous_grade, previous_number = dealer.grade, dealer.card_number
+    dealer = _transition(dealer, by, "grade_changed", {S.AUTHORIZED}, S.AUTHORIZED, grade=grade, card_number=number)
+    GradeChange.objects.create(
+        dealer=dealer, from_grade=previous_grade, to_grade=grade, from_card_number=previous_number,
+        to_card_number=number, reason=reason.strip(), by=by,
+    )
+    return dealer
+
+
+# End customers ------------------------------------------------------------------------------
+
+
+def _duplicate_id_card(id_card, exclude=None):
+    if not id_card:
+        return False
+    return Customer.objects.filter(id_card=id_card).exclude(pk=exclude).exists()
+
+
+@transaction.atomic
+def customer_create(*, by, data, birthday=None):
+    require(by, "archive.edit")
+    if _duplicate_id_card(data.get("id_card")):
+        raise DomainError(_("A customer with this ID-card number is already on file."))
+    customer = Customer.objects.create(**data, created_by=by)
+    changes = audit.diff({}, audit.snapshot(customer))
+    changes.update(_save_birthdays(customer, {Birthday.Person.CUSTOMER: birthday}))
+    audit.record(customer, "customers.customer.created", by=by, changes=changes)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer, by, data, expected_version, birthday=None):
+    require(by, "archive.edit", customer)
+    if _duplicate_id_card(data.get("id_card"), exclude=customer.pk):
+        raise DomainError(_("A customer with this ID-card number is already on file."))
+    before = audit.snapshot(customer)
+    for field, value in data.items():
+        setattr(customer, field, value)
+    save_versioned(customer, expected_version=expected_version)
+    changes = audit.diff(before, audit.snapshot(customer))
+    changes.update(_save_birthdays(customer, {Birthday.Person.CUSTOMER: birthday}))
+    if changes:
+        audit.record(customer, "customers.customer.updated", by=by, changes=changes)
+    return customer
+
+
+@transaction.atomic
+def purchase_add(*, customer, by, data):
+    require(by, "archive.edit", customer)
+    amount = data.get("amount") or Purchase.amount_for(data["quantity"], data["unit_price"])
+    purchase = Purchase.objects.create(customer=customer, **{**data, "amount": amount})
+    audit.record(customer, "customers.purchase.added", by=by, changes={"purchase": [None, str(purchase)]},
+                 data={"purchase_id": purchase.pk, "amount": str(purchase.amount)})
+    return purchase
+
+
+@transaction.atomic
+def purchase_remove(*, purchase, by):
+    require(by, "archive.edit", purchase.customer)
+    audit.record(purchase.customer, "customers.purchase.removed", by=by, changes={"purchase": [str(purchase), None]},
+                 data={"purchase_id": purchase.pk, "amount": str(purchase.amount)})
+    purchase.delete()

@@ -1,0 +1,393 @@
+import mimetypes
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from customers import services
+from customers.filters import CustomerFilter, DealerFilter
+from customers.forms import AuthorizeForm, CustomerForm, DealerForm, GradeForm, PurchaseForm, ReasonForm, RegionForm
+from customers.models import Customer, Dealer, Purchase, Region
+from salesdesk import audit
+from salesdesk.access import can
+from salesdesk.forms import CommentForm
+from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
+
+
+# Regions ------------------------------------------------------------------------------------
+
+
+class RegionListView(PolicyMixin, TemplateView):
+    permission = ("region.query", None)
+    template_name = "customers/region_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["regions"] = Region.objects.select_related("lead").prefetch_related("developers")
+        context["can_edit"] = can(self.request.user, "archive.edit")
+        return context
+
+
+class RegionFormView(PolicyMixin, View):
+    permission = ("archive.edit", None)
+    template_name = "customers/region_form.html"
+
+    def get(self, request, pk=None):
+        region = get_object_or_404(Region, pk=pk) if pk else None
+        return render(request, self.template_name, {"form": RegionForm(instance=region), "region": region})
+
+    def post(self, request, pk=None):
+        region = get_object_or_404(Region, pk=pk) if pk else None
+        form = RegionForm(request.POST, instance=region)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in ["name", "code", "parent", "lead", "aftersales_by"]}
+            developers = form.cleaned_data["developers"]
+            if region:
+                region.refresh_from_db()
+                action = lambda: services.region_update(region=region, by=request.user, data=data, developers=developers)
+            else:
+                action = lambda: services.region_create(by=request.user, data=data, developers=developers)
+            if run_service(request, form, action, _("Saved.")):
+                return redirect("customers:region_list")
+        return render(request, self.template_name, {"form": form, "region": region}, status=400)
+
+
+# Dealers ------------------------------------------------------------------------------------
+
+
+class DealerListView(FilteredListView):
+    permission = ("archive.query", "dealers")
+    template_name = "customers/dealer_list.html"
+    filterset_class = DealerFilter
+    category = "dealers"
+    queryset = Dealer.objects.for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = can(self.request.user, "dealer.intake")
+        return context
+
+
+class DealerDetailView(ObjectPolicyMixin, TemplateView):
+    permission = ("archive.query", None)
+    queryset = Dealer.objects.select_related("region", "submitted_by", "reviewed_by", "filed_by", "developer", "regional_lead")
+    template_name = "customers/dealer_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dealer, user = self.object, self.request.user
+        S = Dealer.Status
+        context.update(
+            dealer=dealer,
+            birthdays=dealer.birthdays.all(),
+            grade_changes=dealer.grade_changes.select_related("by"),
+            history=audit_history(dealer),
+            can_edit=services.can_edit_dealer(user, dealer),
+            can_submit=dealer.status in services.EDITABLE_BY_INTAKE and can(user, "dealer.intake", dealer),
+            can_review=dealer.status == S.SUBMITTED and can(user, "dealer.review", dealer),
+            can_file=dealer.status == S.APPROVED and can(user, "dealer.file", dealer),
+            can_authorize=dealer.status == S.FILED and can(user, "dealer.authorize", dealer),
+            can_grade=dealer.status == S.AUTHORIZED and can(user, "dealer.authorize", dealer),
+            can_unmask=can(user, "pii.unmask"),
+        )
+        return context
+
+
+def audit_history(obj, limit=20):
+    from django.contrib.contenttypes.models import ContentType
+
+    from salesdesk.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor").exclude(action="salesdesk.pii.viewed")[:limit]
+
+
+class DealerCreateView(PolicyMixin, View):
+    permission = ("dealer.intake", None)
+    template_name = "customers/dealer_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": DealerForm()})
+
+    def post(self, request):
+        form = DealerForm(request.POST)
+        if form.is_valid():
+            dealer = run_service(
+                request, form,
+                lambda: services.dealer_intake_create(by=request.user, data=form.dealer_data(), birthdays=form.cleaned_data["birthdays"]),
+                _("The intake is saved as a draft. Submit it for review when it is complete."),
+            )
+            if dealer:
+                return redirect("customers:dealer_detail", pk=dealer.pk)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class DealerEditView(ObjectPolicyMixin, View):
+    permission = ("archive.query", None)
+    model = Dealer
+    template_name = "customers/dealer_form.html"
+
+    def get(self, request, pk):
+        if not services.can_edit_dealer(request.user, self.object):
+            return _refuse(request, self.object)
+        return render(request, self.template_name, {"form": DealerForm(instance=self.object), "dealer": self.object})
+
+    def post(self, request, pk):
+        dealer = self.object
+        if not services.can_edit_dealer(request.user, dealer):
+            return _refuse(request, dealer)
+        form = DealerForm(request.POST, instance=dealer)
+        if form.is_valid():
+            expected = form.cleaned_data.get("version") or dealer.version
+            dealer.refresh_from_db()
+            if run_service(
+                request, form,
+                lambda: services.dealer_update(
+                    dealer=dealer, by=request.user, data=form.dealer_data(), expected_version=expected,
+                    birthdays=form.cleaned_data["birthdays"],
+                ),
+                _("Saved."),
+            ):
+                return redirect("customers:dealer_detail", pk=pk)
+        return render(request, self.template_name, {"form": form, "dealer": dealer}, status=400)
+
+
+def _refuse(request, dealer):
+    from django.core.exceptions import PermissionDenied
+
+    if dealer.status == Dealer.Status.SUBMITTED and can(request.user, "dealer.intake", dealer):
+        messages.warning(request, _("This intake is with the manager for review and cannot be changed now."))
+        return redirect("customers:dealer_detail", pk=dealer.pk)
+    raise PermissionDenied
+
+
+class DealerStepView(ObjectPolicyMixin, View):
+    """One step of the dealer's life: GET shows the confirmation form, POST takes the step."""
+
+    model = Dealer
+    template_name = "customers/dealer_step.html"
+    form_class = CommentForm
+    title = ""
+    button = ""
+
+    def form(self, data=None, files=None):
+        return self.form_class(data, files)
+
+    def get(self, request, pk):
+        return self.show(self.form())
+
+    def show(self, form, status=200):
+        return render(
+            request=self.request, template_name=self.template_name, status=status,
+            context={"dealer": self.object, "form": form, "title": self.title, "button": self.button, "step": self},
+        )
+
+    def post(self, request, pk):
+        form = self.form(request.POST, request.FILES)
+        if form.is_valid() and run_service(request, form, lambda: self.take(form.cleaned_data), self.done_message):
+            return redirect("customers:dealer_detail", pk=pk)
+        return self.show(form, status=400)
+
+
+class DealerSubmitView(DealerStepView):
+    permission = ("dealer.intake", None)
+    title = _("Submit the intake for review")
+    button = _("Submit to the manager")
+    done_message = _("Submitted. The department manager will review it.")
+
+    def take(self, data):
+        return services.dealer_intake_submit(dealer=self.object, by=self.request.user)
+
+
+class DealerApproveView(DealerStepView):
+    permission = ("dealer.review", None)
+    title = _("Approve and sign the intake")
+    button = _("Approve and sign")
+    done_message = _("Approved and signed. The clerk can now file it.")
+
+    def take(self, data):
+        return services.dealer_intake_approve(dealer=self.object, by=self.request.user, comment=data["comment"])
+
+
+class DealerReturnView(DealerStepView):
+    permission = ("dealer.review", None)
+    form_class = ReasonForm
+    title = _("Return the intake to the developer")
+    button = _("Return with this reason")
+    done_message = _("Returned to the developer.")
+
+    def take(self, data):
+        return services.dealer_intake_return(dealer=self.object, by=self.request.user, reason=data["reason"])
+
+
+class DealerFileView(DealerStepView):
+    permission = ("dealer.file", None)
+    title = _("File as a dealer resource")
+    button = _("Give it a number and file it")
+
+    @property
+    def done_message(self):
+        return None
+
+    def take(self, data):
+        dealer = services.dealer_file(dealer=self.object, by=self.request.user)
+        messages.success(self.request, _("Filed under number %(number)s.") % {"number": dealer.resource_number})
+        return dealer
+
+
+class DealerAuthorizeView(DealerStepView):
+    permission = ("dealer.authorize", None)
+    form_class = AuthorizeForm
+    title = _("Authorize the dealer")
+    button = _("Authorize and make the dossier card")
+    done_message = None
+
+    def form(self, data=None, files=None):
+        return self.form_class(data, files, initial={"developer": self.object.developer_id or self.object.submitted_by_id, "regional_lead": self.object.region.lead_id})
+
+    def take(self, data):
+        dealer = services.dealer_authorize(dealer=self.object, by=self.request.user, **data)
+        messages.success(self.request, _("Authorized; dossier card number %(number)s.") % {"number": dealer.card_number})
+        return dealer
+
+
+class DealerGradeView(DealerStepView):
+    permission = ("dealer.authorize", None)
+    form_class = GradeForm
+    title = _("Change the dealer's grade")
+    button = _("Change the grade")
+    done_message = None
+
+    def take(self, data):
+        dealer = services.dealer_change_grade(dealer=self.object, by=self.request.user, **data)
+        messages.success(self.request, _("New grade %(grade)s; new card number %(number)s.") % {"grade": dealer.grade, "number": dealer.card_number})
+        return dealer
+
+
+class DealerCardView(ObjectPolicyMixin, TemplateView):
+    """The printable dossier card (档案卡) of an authorized dealer."""
+
+    permission = ("archive.query", None)
+    queryset = Dealer.objects.select_related("region", "developer", "regional_lead", "reviewed_by")
+    template_name = "customers/dealer_card.html"
+
+    def get_context_data(self, **kwargs):
+        if self.object.status != Dealer.Status.AUTHORIZED:
+            raise Http404
+        context = super().get_context_data(**kwargs)
+        context.update(dealer=self.object, birthdays=self.object.birthdays.all(), grade_changes=self.object.grade_changes.all())
+        return context
+
+
+class DealerAgreementView(ObjectPolicyMixin, View):
+    permission = ("archive.query", None)
+    model = Dealer
+
+    def get(self, request, pk):
+        dealer = self.object
+        if not dealer.agreement:
+            raise Http404
+        audit.record(dealer, "customers.dealer.agreement_downloaded", by=request.user)
+        content_type = mimetypes.guess_type(dealer.agreement.name)[0] or "application/octet-stream"
+        return FileResponse(dealer.agreement.open("rb"), content_type=content_type, filename=dealer.agreement.name.rsplit("/", 1)[-1])
+
+
+# End customers ------------------------------------------------------------------------------
+
+
+class CustomerListView(FilteredListView):
+    permission = ("archive.query", "customers")
+    template_name = "customers/customer_list.html"
+    filterset_class = CustomerFilter
+    category = "customers"
+    queryset = Customer.objects.for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = can(self.request.user, "archive.edit")
+        return context
+
+
+class CustomerDetailView(ObjectPolicyMixin, TemplateView):
+    permission = ("archive.query", None)
+    queryset = Customer.objects.select_related("region", "regional_lead", "developer", "salesperson")
+    template_name = "customers/customer_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer, user = self.object, self.request.user
+        context.update(
+            customer=customer,
+            purchases=customer.purchases.select_related("dealer"),
+            birthdays=customer.birthdays.all(),
+            history=audit_history(customer),
+            can_edit=can(user, "archive.edit", customer),
+            can_unmask=can(user, "pii.unmask"),
+            purchase_form=PurchaseForm() if can(user, "archive.edit", customer) else None,
+        )
+        return context
+
+
+class CustomerFormView(PolicyMixin, View):
+    permission = ("archive.edit", None)
+    template_name = "customers/customer_form.html"
+
+    def get(self, request, pk=None):
+        customer = get_object_or_404(Customer, pk=pk) if pk else None
+        if customer:
+            audit.record(customer, "salesdesk.pii.viewed", by=request.user, data={"field": "id_card,phone", "via": "edit form"})
+        return render(request, self.template_name, {"form": CustomerForm(instance=customer), "customer": customer})
+
+    def post(self, request, pk=None):
+        customer = get_object_or_404(Customer, pk=pk) if pk else None
+        form = CustomerForm(request.POST, instance=customer)
+        if form.is_valid():
+            data, birthday = form.customer_data(), form.cleaned_data["birthday"]
+            if customer:
+                expected = form.cleaned_data.get("version") or customer.version
+                customer.refresh_from_db()
+                action = lambda: services.customer_update(
+                    customer=customer, by=request.user, data=data, expected_version=expected, birthday=birthday
+                )
+            else:
+                action = lambda: services.customer_create(by=request.user, data=data, birthday=birthday)
+            saved = run_service(request, form, action, _("Saved."))
+            if saved:
+                return redirect("customers:customer_detail", pk=saved.pk)
+        return render(request, self.template_name, {"form": form, "customer": customer}, status=400)
+
+
+class PurchaseAddView(ObjectPolicyMixin, View):
+    permission = ("archive.edit", None)
+    model = Customer
+    template_name = "customers/purchase_form.html"
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"form": PurchaseForm(), "customer": self.object})
+
+    def post(self, request, pk):
+        form = PurchaseForm(request.POST)
+        if form.is_valid() and run_service(
+            request, form, lambda: services.purchase_add(customer=self.object, by=request.user, data=form.purchase_data()),
+            _("Purchase added."),
+        ):
+            return redirect("customers:customer_detail", pk=pk)
+        return render(request, self.template_name, {"form": form, "customer": self.object}, status=400)
+
+
+class PurchaseRemoveView(ObjectPolicyMixin, View):
+    permission = ("archive.edit", None)
+    model = Purchase
+
+    def get(self, request, pk):
+        return redirect("customers:customer_detail", pk=self.object.customer_id)
+
+    def post(self, request, pk):
+        customer_id = self.object.customer_id
+        services.purchase_remove(purchase=self.object, by=request.user)
+        messages.success(request, _("Purchase removed."))
+        return redirect("customers:customer_detail", pk=customer_id)

@@ -1,0 +1,72 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.models import AccessRequest, StaffProfile
+
+
+def style_fields(fields):
+    """Bootstrap classes on every widget, so templates render any form the same way."""
+    for field in fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            css = "form-check-input"
+        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if css not in widget.attrs.get("class", ""):
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        if isinstance(widget, forms.Textarea):
+            widget.attrs.setdefault("rows", 3)
+
+
+class StyledFormMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self.fields)
+
+
+class VersionedFormMixin(forms.Form):
+    """Carries the version the record had when the form was opened (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AccessRequestForm(StyledFormMixin, forms.ModelForm):
+    days = forms.IntegerField(
+        label=_("Period (days)"), min_value=1, max_value=settings.SALESDESK_ACCESS_GRANT_MAX_DAYS, initial=7,
+        help_text=_("At most %(days)s days.") % {"days": settings.SALESDESK_ACCESS_GRANT_MAX_DAYS},
+    )
+
+    class Meta:
+        model = AccessRequest
+        fields = ["scope", "category", "region", "reason", "days"]
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope")
+        if scope == AccessRequest.Scope.CATEGORY and not data.get("category"):
+            self.add_error("category", _("Choose the category you need."))
+        if scope == AccessRequest.Scope.REGION and not data.get("region"):
+            self.add_error("region", _("Choose the region you need."))
+        if scope != AccessRequest.Scope.CATEGORY:
+            data["category"] = ""
+        if scope != AccessRequest.Scope.REGION:
+            data["region"] = None
+        return data
+
+
+class DecisionForm(StyledFormMixin, forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
+
+
+class StaffProfileForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["name", "title", "mobile", "qq", "wechat", "email", "duties"]
+
+
+class CommentForm(StyledFormMixin, forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)

@@ -1,0 +1,248 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The department's roles; each is a Django group of the same name (created by a migration)."""
+
+    LEADERSHIP = "leadership", _("Leadership")
+    MANAGER = "manager", _("Department manager")
+    CLERK = "clerk", _("Sales-service clerk")
+    MEMBER = "member", _("Department member")
+    DEVELOPER = "developer", _("Market developer")
+    REPAIR = "repair", _("Repair staff")
+
+
+class StaffProfile(models.Model):
+    """Department staff archive (部门职员): one per user account."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    name = models.CharField(_("name"), max_length=50)
+    title = models.CharField(_("title"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    qq = models.CharField(_("QQ"), max_length=20, blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    duties = models.TextField(_("main duties"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return self.name
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Approved grants whose period has not ended: expiry needs no job, only this filter."""
+        now = now or timezone.now()
+        return self.filter(status=AccessRequest.Status.APPROVED, valid_from__lte=now, valid_until__gt=now)
+
+    def pending(self):
+        return self.filter(status=AccessRequest.Status.PENDING)
+
+
+class AccessRequest(models.Model):
+    """A department member asks for read access to the archives for a limited period."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("All archives")
+        CATEGORY = "category", _("One category")
+        REGION = "region", _("One region")
+
+    class Category(models.TextChoices):
+        DEALERS = "dealers", _("Dealers")
+        CUSTOMERS = "customers", _("End customers")
+        STAFF = "staff", _("Department staff")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("requester")
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.ALL)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    region = models.ForeignKey(
+        "customers.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
+    )
+    reason = models.TextField(_("reason"))
+    days = models.PositiveSmallIntegerField(_("period (days)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        indexes = [models.Index(fields=["requester", "status", "valid_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=settings.SALESDESK_ACCESS_GRANT_MAX_DAYS),
+                name="access_request_days_1_to_max",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope="all") & Q(category="") & Q(region__isnull=True))
+                | (Q(scope="category") & ~Q(category="") & Q(region__isnull=True))
+                | (Q(scope="region") & Q(category="") & Q(region__isnull=False)),
+                name="access_request_scope_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | (Q(valid_from__isnull=False) & Q(valid_until__gt=F("valid_from"))),
+                name="access_request_approved_has_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.requester} · {self.scope_label}"
+
+    @property
+    def scope_label(self):
+        if self.scope == self.Scope.CATEGORY:
+            return self.get_category_display()
+        if self.scope == self.Scope.REGION:
+            return str(self.region)
+        return self.get_scope_display()
+
+    def is_active(self, now=None):
+        now = now or timezone.now()
+        return self.status == self.Status.APPROVED and self.valid_from <= now < self.valid_until
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which record; field-level before/after in `changes`."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class NumberSeries(models.Model):
+    """The counter behind one series of numbers, e.g. dealer resources of region BJ."""
+
+    key = models.CharField(max_length=100, unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+
+    def __str__(self):
+        return f"{self.key} = {self.last_value}"
+
+
+class OutboxQuerySet(models.QuerySet):
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now)
+
+    def stale(self, now=None):
+        """Claimed by a worker that did not finish within its lease (killed, lost its message)."""
+        now = now or timezone.now()
+        return self.filter(state=OutboxMessage.State.SENDING, lease_until__lt=now)
+
+    def needs_attention(self):
+        return self.filter(state=OutboxMessage.State.FAILED)
+
+
+class OutboxMessage(models.Model):
+    """Every outbound message (SMS, fax, e-mail) is a row here first; the row is the truth."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        FAX = "fax", _("Fax")
+        EMAIL = "email", _("E-mail")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=200)
+    recipient_name = models.CharField(_("recipient name"), max_length=100, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("content"))
+    attachment = models.FileField(_("attachment"), upload_to="outbox/%Y/%m/", blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=200, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbox")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="outbox_sent_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sending") | Q(lease_until__isnull=False), name="outbox_sending_has_lease"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.recipient}"
+
+    def backoff(self):
+        """Delay before the next attempt: 1, 2, 4, 8... minutes, at most an hour."""
+        return timedelta(minutes=min(60, 2 ** max(0, self.attempts - 1)))

@@ -1,0 +1,97 @@
+"""Business actions of the core: access requests, staff profiles, revealing personal data."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesdesk import audit
+from salesdesk.access import require
+from salesdesk.errors import DomainError
+from salesdesk.locking import save_versioned
+from salesdesk.models import AccessRequest, StaffProfile
+from salesdesk.pii import SENSITIVE_FIELDS
+
+Status = AccessRequest.Status
+
+
+@transaction.atomic
+def access_request_create(*, by, scope, reason, days, category="", region=None):
+    require(by, "access.request")
+    if AccessRequest.objects.filter(requester=by, status=Status.PENDING).count() >= 5:
+        raise DomainError(_("You already have five requests waiting for a decision."))
+    request = AccessRequest.objects.create(
+        requester=by, scope=scope, category=category or "", region=region, reason=reason, days=days
+    )
+    audit.record(request, "salesdesk.access_request.created", by=by, changes=audit.diff({}, audit.snapshot(request)))
+    return request
+
+
+def _decide(request, by, status, comment):
+    require(by, "access.review")
+    if request.status != Status.PENDING:
+        raise DomainError(_("This request has already been decided."))
+    if request.requester_id == by.pk:
+        raise DomainError(_("Nobody can decide on their own request."))
+    now = timezone.now()
+    before = audit.snapshot(request)
+    request.status = status
+    request.decided_by = by
+    request.decided_at = now
+    request.decision_comment = comment
+    if status == Status.APPROVED:
+        request.valid_from = now
+        request.valid_until = now + timedelta(days=request.days)
+    request.save()
+    return before
+
+
+@transaction.atomic
+def access_request_approve(*, request, by, comment=""):
+    before = _decide(request, by, Status.APPROVED, comment)
+    audit.record(request, "salesdesk.access_request.approved", by=by, changes=audit.diff(before, audit.snapshot(request)))
+    return request
+
+
+@transaction.atomic
+def access_request_reject(*, request, by, comment):
+    if not comment.strip():
+        raise DomainError(_("Say why the request is rejected."))
+    before = _decide(request, by, Status.REJECTED, comment)
+    audit.record(request, "salesdesk.access_request.rejected", by=by, changes=audit.diff(before, audit.snapshot(request)))
+    return request
+
+
+@transaction.atomic
+def staff_profile_update(*, profile, by, data, expected_version):
+    require(by, "staff.edit")
+    before = audit.snapshot(profile)
+    for field, value in data.items():
+        setattr(profile, field, value)
+    save_versioned(profile, expected_version=expected_version)
+    changes = audit.diff(before, audit.snapshot(profile))
+    if changes:
+        audit.record(profile, "salesdesk.staff_profile.updated", by=by, changes=changes)
+    return profile
+
+
+@transaction.atomic
+def staff_profile_ensure(*, user, by=None, **fields):
+    """Give a user account its staff profile (used by seeding and the admin)."""
+    profile, created = StaffProfile.objects.get_or_create(
+        user=user, defaults={"name": fields.pop("name", None) or user.get_full_name() or user.username, **fields}
+    )
+    if created:
+        audit.record(profile, "salesdesk.staff_profile.created", by=by, changes=audit.diff({}, audit.snapshot(profile)))
+    return profile
+
+
+def pii_reveal(*, obj, field, by):
+    """The full value of a personal-data field, for a viewer who may see it; the view is logged."""
+    if field not in SENSITIVE_FIELDS or not hasattr(obj, field):
+        raise DomainError(_("Nothing to show."))
+    require(by, "pii.unmask")
+    require(by, "archive.query", obj)
+    audit.record(obj, "salesdesk.pii.viewed", by=by, data={"field": field})
+    return getattr(obj, field)

@@ -1,0 +1,49 @@
+from django import template
+from django.utils.html import format_html
+
+from salesdesk.pii import mask
+
+register = template.Library()
+
+STATUS_COLORS = {
+    "draft": "secondary", "submitted": "warning", "returned": "danger", "approved": "info", "filed": "primary",
+    "authorized": "success", "pending": "warning", "rejected": "danger", "queued": "secondary", "sending": "info",
+    "sent": "success", "failed": "danger", "cancelled": "secondary",
+}
+
+
+@register.filter
+def masked(value, field):
+    return mask(field, value)
+
+
+@register.simple_tag
+def status_badge(obj, field="status"):
+    value = getattr(obj, field)
+    label = getattr(obj, f"get_{field}_display")()
+    return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_COLORS.get(value, "secondary"), label)
+
+
+@register.simple_tag
+def grade_badge(grade):
+    if not grade:
+        return ""
+    color = {"A": "success", "B": "primary", "C": "warning", "D": "secondary"}.get(grade, "secondary")
+    return format_html('<span class="badge rounded-pill text-bg-{}">{}</span>', color, grade)
+
+
+@register.inclusion_tag("includes/masked.html", takes_context=True)
+def pii(context, obj, field):
+    from django.utils.translation import gettext
+
+    return {
+        "obj": obj, "field": field, "value": getattr(obj, field), "model": obj._meta.label_lower,
+        "can_unmask": context.get("can_unmask"), "reveal_title": gettext("Show in full (the view is logged)"),
+    }
+
+
+@register.filter
+def person_name(user):
+    if not user:
+        return "—"
+    return user.get_full_name() or user.username

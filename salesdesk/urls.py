@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from salesdesk import views
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("access/", views.AccessRequestListView.as_view(), name="access_list"),
+    path("access/new/", views.AccessRequestCreateView.as_view(), name="access_create"),
+    path("access/<int:pk>/", views.AccessRequestDetailView.as_view(), name="access_detail"),
+    path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("outbox/", views.OutboxListView.as_view(), name="outbox_list"),
+    path("outbox/<int:pk>/retry/", views.OutboxActionView.as_view(), {"action": "retry"}, name="outbox_retry"),
+    path("outbox/<int:pk>/cancel/", views.OutboxActionView.as_view(), {"action": "cancel"}, name="outbox_cancel"),
+    path("staff/", views.StaffListView.as_view(), name="staff_list"),
+    path("staff/<int:pk>/edit/", views.StaffEditView.as_view(), name="staff_edit"),
+    path("reveal/<str:model>/<int:pk>/<str:field>/", views.RevealView.as_view(), name="reveal"),
+    path("archives/", include("customers.urls")),
+    path("admin/", admin.site.urls),
+]

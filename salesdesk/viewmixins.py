@@ -1,0 +1,74 @@
+"""View helpers that put the one access policy in front of every page."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from salesdesk.access import require, visible
+from salesdesk.errors import DomainError
+from salesdesk.pagination import Window
+
+
+class PolicyMixin(LoginRequiredMixin):
+    """`permission = (action, target)`; the target is a category name, or None for the object
+    the view works on (then `get_object` asks the policy with the object itself)."""
+
+    permission = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        action, target = self.permission
+        if target is not None or not hasattr(self, "get_policy_object"):
+            require(request.user, action, target)
+        else:
+            self.object = self.get_policy_object()
+            require(request.user, action, self.object)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ObjectPolicyMixin(PolicyMixin):
+    """For views on one record: 404 if it does not exist, 403 if the policy refuses it."""
+
+    model = None
+    queryset = None
+
+    def get_policy_object(self):
+        queryset = self.queryset if self.queryset is not None else self.model._default_manager.all()
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
+
+    def get_object(self, queryset=None):
+        return self.object
+
+
+class FilteredListView(PolicyMixin, TemplateView):
+    """A django-filter list with the policy's row filter and count-free pagination."""
+
+    filterset_class = None
+    category = None
+    queryset = None
+
+    def get_queryset(self):
+        return visible(self.request.user, self.queryset.all(), self.category)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
+        rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter=filterset, page=Window(rows, self.request), query=query.urlencode())
+        return context
+
+
+def run_service(request, form, action, success_message=None):
+    """Call a service; a refused action becomes a form error (nothing saved), never a 500."""
+    try:
+        result = action()
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    if success_message:
+        messages.success(request, success_message)
+    return result or True

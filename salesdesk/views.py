@@ -1,0 +1,233 @@
+from django.apps import apps
+from django.contrib import messages
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from salesdesk import outbox, services
+from salesdesk.access import can
+from salesdesk.errors import DomainError
+from salesdesk.filters import AuditFilter, OutboxFilter
+from salesdesk.forms import AccessRequestForm, DecisionForm, StaffProfileForm
+from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, StaffProfile
+from salesdesk.pagination import Window
+from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+class DashboardView(PolicyMixin, TemplateView):
+    permission = ("dashboard", None)
+    template_name = "salesdesk/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        from customers.selectors import dashboard_figures
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["figures"] = dashboard_figures(user)
+        if can(user, "access.review"):
+            context["pending_requests"] = AccessRequest.objects.pending().select_related("requester")[:10]
+        if can(user, "access.request"):
+            context["my_grants"] = AccessRequest.objects.active().filter(requester=user).select_related("region")
+        if can(user, "outbox.view"):
+            context["failed_messages"] = OutboxMessage.objects.needs_attention().count()
+        return context
+
+
+# Access requests ---------------------------------------------------------------------------
+
+
+class AccessRequestListView(PolicyMixin, TemplateView):
+    template_name = "salesdesk/access_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.permission = ("access.review", None) if can(request.user, "access.review") else ("access.request", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = AccessRequest.objects.select_related("requester", "region", "decided_by")
+        if not can(self.request.user, "access.review"):
+            rows = rows.filter(requester=self.request.user)
+        status = self.request.GET.get("status")
+        if status in AccessRequest.Status.values:
+            rows = rows.filter(status=status)
+        context.update(
+            page=Window(rows, self.request), statuses=AccessRequest.Status.choices, status=status,
+            can_request=can(self.request.user, "access.request"),
+        )
+        return context
+
+
+class AccessRequestCreateView(PolicyMixin, View):
+    permission = ("access.request", None)
+    template_name = "salesdesk/access_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": AccessRequestForm()})
+
+    def post(self, request):
+        form = AccessRequestForm(request.POST)
+        if form.is_valid():
+            created = run_service(
+                request, form, lambda: services.access_request_create(by=request.user, **form.cleaned_data),
+                _("Your request was sent to the department manager."),
+            )
+            if created:
+                return redirect("access_list")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class AccessRequestDetailView(ObjectPolicyMixin, View):
+    model = AccessRequest
+    template_name = "salesdesk/access_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.permission = ("access.review", None) if can(request.user, "access.review") else ("access.request", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_policy_object(self):
+        request = get_object_or_404(AccessRequest.objects.select_related("requester", "region", "decided_by"), pk=self.kwargs["pk"])
+        if not can(self.request.user, "access.review") and request.requester_id != self.request.user.pk:
+            raise Http404  # somebody else's request does not exist for you
+        return request
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"req": self.object, "form": DecisionForm()})
+
+    def post(self, request, pk):
+        form = DecisionForm(request.POST)
+        if not can(request.user, "access.review"):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            decide = (
+                services.access_request_approve if form.cleaned_data["decision"] == "approve" else services.access_request_reject
+            )
+            done = run_service(
+                request, form, lambda: decide(request=self.object, by=request.user, comment=form.cleaned_data["comment"]),
+                _("Decision recorded."),
+            )
+            if done:
+                return redirect("access_detail", pk=pk)
+        return render(request, self.template_name, {"req": self.object, "form": form}, status=400)
+
+
+# Audit trail and outbox --------------------------------------------------------------------
+
+
+class AuditListView(FilteredListView):
+    permission = ("audit.view", None)
+    template_name = "salesdesk/audit_list.html"
+    filterset_class = AuditFilter
+
+    def get_queryset(self):
+        return AuditEntry.objects.select_related("actor", "content_type")
+
+
+class OutboxListView(FilteredListView):
+    permission = ("outbox.view", None)
+    template_name = "salesdesk/outbox_list.html"
+    filterset_class = OutboxFilter
+
+    def get_queryset(self):
+        return OutboxMessage.objects.defer("body")
+
+
+class OutboxActionView(ObjectPolicyMixin, View):
+    permission = ("outbox.manage", None)
+    model = OutboxMessage
+
+    def get(self, request, pk, action):
+        return redirect("outbox_list")
+
+    def post(self, request, pk, action):
+        action = outbox.retry if action == "retry" else outbox.cancel
+        try:
+            action(message=self.object, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect("outbox_list")
+
+
+# Staff archive -----------------------------------------------------------------------------
+
+
+class StaffListView(PolicyMixin, TemplateView):
+    permission = ("archive.query", "staff")
+    template_name = "salesdesk/staff_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = StaffProfile.objects.select_related("user").prefetch_related("user__groups")
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            rows = rows.filter(name__icontains=q) | rows.filter(mobile__startswith=q)
+        context.update(page=Window(rows, self.request, default_size=50), q=q, can_edit=can(self.request.user, "staff.edit"))
+        return context
+
+
+class StaffEditView(ObjectPolicyMixin, View):
+    permission = ("staff.edit", None)
+    model = StaffProfile
+    template_name = "salesdesk/staff_form.html"
+
+    def get(self, request, pk):
+        form = StaffProfileForm(instance=self.object, initial={"version": self.object.version})
+        return render(request, self.template_name, {"form": form, "profile": self.object})
+
+    def post(self, request, pk):
+        form = StaffProfileForm(request.POST, instance=self.object)
+        version = self.object.version
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in StaffProfileForm.Meta.fields}
+            expected = form.cleaned_data.get("version") or version
+            self.object.refresh_from_db()
+            if run_service(
+                request, form,
+                lambda: services.staff_profile_update(profile=self.object, by=request.user, data=data, expected_version=expected),
+                _("Saved."),
+            ):
+                return redirect("staff_list")
+        return render(request, self.template_name, {"form": form, "profile": self.object}, status=400)
+
+
+# Personal data -----------------------------------------------------------------------------
+
+REVEALABLE = {"customers.customer", "customers.dealer", "salesdesk.staffprofile"}
+
+
+class RevealView(PolicyMixin, View):
+    """Shows one personal-data field unmasked, to a role that may see it, and logs the view."""
+
+    permission = ("pii.unmask", None)
+
+    def post(self, request, model, pk, field):
+        if model not in REVEALABLE:
+            raise Http404
+        obj = get_object_or_404(apps.get_model(model), pk=pk)
+        try:
+            value = services.pii_reveal(obj=obj, field=field, by=request.user)
+        except DomainError:
+            raise Http404
+        return HttpResponse(format_html('<span class="font-monospace">{}</span>', value))
+
+    def get(self, request, model, pk, field):
+        return redirect(reverse("dashboard"))
