@@ -8,6 +8,7 @@ import decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import AuditEntry
 from salesdesk.pii import SENSITIVE_FIELDS, mask
@@ -57,3 +58,46 @@ def record(obj, action, *, by, changes=None, data=None):
         changes=changes or {},
         data=data or {},
     )
+
+
+# How each action reads to a person; an unknown action shows its name.
+ACTION_LABELS = {
+    "customers.region.created": _("Region created"),
+    "customers.region.updated": _("Region changed"),
+    "customers.dealer.intake_created": _("Dealer intake created"),
+    "customers.dealer.updated": _("Dealer dossier changed"),
+    "customers.dealer.submitted": _("Intake submitted for review"),
+    "customers.dealer.approved": _("Intake approved and signed"),
+    "customers.dealer.returned": _("Intake returned"),
+    "customers.dealer.filed": _("Filed as dealer resource"),
+    "customers.dealer.authorized": _("Dealer authorized"),
+    "customers.dealer.grade_changed": _("Dealer grade changed"),
+    "customers.dealer.agreement_downloaded": _("Agreement scan downloaded"),
+    "customers.customer.created": _("Customer created"),
+    "customers.customer.updated": _("Customer changed"),
+    "customers.purchase.added": _("Purchase added"),
+    "customers.purchase.removed": _("Purchase removed"),
+    "salesdesk.access_request.created": _("Access requested"),
+    "salesdesk.access_request.approved": _("Access request approved"),
+    "salesdesk.access_request.rejected": _("Access request rejected"),
+    "salesdesk.staff_profile.created": _("Staff profile created"),
+    "salesdesk.staff_profile.updated": _("Staff profile changed"),
+    "salesdesk.pii.viewed": _("Personal data viewed unmasked"),
+    "salesdesk.outbox.retried": _("Message sent again"),
+    "salesdesk.outbox.cancelled": _("Message cancelled"),
+}
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)
+
+
+def field_label(entry, name):
+    """The verbose name of a changed field, in the reader's language."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    if model is not None:
+        try:
+            return model._meta.get_field(name).verbose_name
+        except Exception:  # a derived entry such as birthday_legal_rep is not a model field
+            pass
+    return name

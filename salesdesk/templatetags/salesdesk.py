@@ -47,3 +47,18 @@ def person_name(user):
     if not user:
         return "—"
     return user.get_full_name() or user.username
+
+
+@register.filter
+def action_label(action):
+    from salesdesk.audit import action_label as label
+
+    return label(action)
+
+
+@register.filter
+def changes_of(entry):
+    """[(field label, before, after)] of an audit entry."""
+    from salesdesk.audit import field_label
+
+    return [(field_label(entry, name), pair[0], pair[1]) for name, pair in entry.changes.items()]
