@@ -210,10 +210,9 @@ def dealer_authorize(*, dealer, by, grade, agreement, agreement_signed_on, devel
     if not agreement:
         raise DomainError(_("Attach the scan of the signed cooperation agreement."))
     number = next_number("authorized_dealer", grade=grade, region=dealer.region.code)
-    dealer.agreement.save(agreement.name, agreement, save=False)
     dealer = _transition(
         dealer, by, "authorized", {S.FILED}, S.AUTHORIZED,
-        grade=grade, card_number=number, authorized_at=timezone.now(), agreement_signed_on=agreement_signed_on,
+        agreement=agreement, grade=grade, card_number=number, authorized_at=timezone.now(), agreement_signed_on=agreement_signed_on,
         developer=developer or dealer.developer, regional_lead=regional_lead or dealer.regional_lead,
     )
     GradeChange.objects.create(dealer=dealer, to_grade=grade, to_card_number=number, by=by, reason=_("Authorized"))

@@ -1,5 +1,6 @@
 from django.apps import apps
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -103,6 +104,8 @@ class AccessRequestDetailView(ObjectPolicyMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get_policy_object(self):
+        if not (can(self.request.user, "access.review") or can(self.request.user, "access.request")):
+            raise PermissionDenied
         request = get_object_or_404(AccessRequest.objects.select_related("requester", "region", "decided_by"), pk=self.kwargs["pk"])
         if not can(self.request.user, "access.review") and request.requester_id != self.request.user.pk:
             raise Http404  # somebody else's request does not exist for you

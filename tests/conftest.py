@@ -23,6 +23,12 @@ ROLE_OF = {
 }
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def make_user(db):
     def make(username, role=None, **fields):
