@@ -9,6 +9,8 @@ from lunar_python import Lunar, LunarMonth
 
 def validate_birthday(calendar, year, month, day, is_leap_month):
     """Raise ValidationError if the date does not exist in its calendar."""
+    if year is not None and not 1900 <= year <= datetime.date.today().year:
+        raise ValidationError(_("Give a year between 1900 and this year, or leave the year out."))
     if calendar == "solar":
         if is_leap_month:
             raise ValidationError(_("Only a lunar date can be in a leap month."))

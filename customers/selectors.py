@@ -19,3 +19,27 @@ def dashboard_figures(user):
             for row in dealers.filter(status=Dealer.Status.AUTHORIZED).order_by().values("grade").annotate(n=Count("pk"))
         )
     return figures
+
+
+def work_queues(user, size=8):
+    """What is waiting for this person: [(title, dealers, more)], only the queues they act on."""
+    from django.utils.translation import gettext_lazy as _
+
+    S = Dealer.Status
+    queues = []
+    dealers = Dealer.objects.select_related("region", "submitted_by").only(
+        "company", "status", "submitted_at", "created_at", "region__name", "submitted_by__username", "submitted_by__first_name"
+    )
+    if can(user, "dealer.review"):
+        queues.append((_("Intakes waiting for your signature"), dealers.filter(status=S.SUBMITTED).order_by("submitted_at")))
+    if can(user, "dealer.file"):
+        queues.append((_("Approved intakes to file"), dealers.filter(status=S.APPROVED).order_by("reviewed_at")))
+        queues.append((_("Filed dealers waiting for authorization"), dealers.filter(status=S.FILED).order_by("filed_at")))
+    if can(user, "dealer.intake") and not can(user, "dealer.file"):
+        mine = dealers.filter(submitted_by=user, status__in=[S.DRAFT, S.RETURNED]).order_by("-pk")
+        queues.append((_("Your drafts and returned intakes"), mine))
+    result = []
+    for title, rows in queues:
+        rows = list(rows[: size + 1])
+        result.append((title, rows[:size], len(rows) > size))
+    return result

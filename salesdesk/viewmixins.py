@@ -1,6 +1,8 @@
 """View helpers that put the one access policy in front of every page."""
 
 from django.contrib import messages
+from django.db import IntegrityError
+from django.utils.translation import gettext as _
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
@@ -68,6 +70,9 @@ def run_service(request, form, action, success_message=None):
         result = action()
     except DomainError as exc:
         form.add_error(None, exc.message)
+        return None
+    except IntegrityError:  # a rule the database keeps, broken by a request that raced this one
+        form.add_error(None, _("This conflicts with a record saved a moment ago. Nothing was saved; reload and check."))
         return None
     if success_message:
         messages.success(request, success_message)

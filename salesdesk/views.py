@@ -37,11 +37,12 @@ class DashboardView(PolicyMixin, TemplateView):
     template_name = "salesdesk/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from customers.selectors import dashboard_figures
+        from customers.selectors import dashboard_figures, work_queues
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["figures"] = dashboard_figures(user)
+        context["queues"] = work_queues(user)
         if can(user, "access.review"):
             context["pending_requests"] = AccessRequest.objects.pending().select_related("requester")[:10]
         if can(user, "access.request"):
