@@ -12,7 +12,7 @@ from customers.models import Birthday, Customer, Dealer, GradeChange, Purchase, 
 from salesdesk import audit
 from salesdesk.access import can, require
 from salesdesk.errors import DomainError
-from salesdesk.locking import save_versioned
+from salesdesk.locking import update_versioned
 from salesdesk.numbering import next_number
 
 S = Dealer.Status
@@ -133,11 +133,7 @@ def dealer_update(*, dealer, by, data, expected_version, birthdays=None):
         and Dealer.objects.filter(region=data.get("region", dealer.region), company=data["company"]).exclude(pk=dealer.pk).exists()
     ):
         raise DomainError(_("A dealer with this company name is already on file in this region."))
-    before = audit.snapshot(dealer)
-    for field, value in data.items():
-        setattr(dealer, field, value)
-    save_versioned(dealer, expected_version=expected_version)
-    changes = audit.diff(before, audit.snapshot(dealer))
+    changes = update_versioned(dealer, data=data, expected_version=expected_version)
     changes.update(_save_birthdays(dealer, birthdays or {}))
     if changes:
         audit.record(dealer, "customers.dealer.updated", by=by, changes=changes)
@@ -268,11 +264,7 @@ def customer_update(*, customer, by, data, expected_version, birthday=None):
     require(by, "archive.edit", customer)
     if _duplicate_id_card(data.get("id_card"), exclude=customer.pk):
         raise DomainError(_("A customer with this ID-card number is already on file."))
-    before = audit.snapshot(customer)
-    for field, value in data.items():
-        setattr(customer, field, value)
-    save_versioned(customer, expected_version=expected_version)
-    changes = audit.diff(before, audit.snapshot(customer))
+    changes = update_versioned(customer, data=data, expected_version=expected_version)
     changes.update(_save_birthdays(customer, {Birthday.Person.CUSTOMER: birthday}))
     if changes:
         audit.record(customer, "customers.customer.updated", by=by, changes=changes)

@@ -12,3 +12,14 @@ def save_versioned(obj, *, expected_version):
         raise ConflictError()
     obj.version = expected_version + 1
     obj.save()
+
+
+def update_versioned(obj, *, data, expected_version):
+    """Apply `data` to `obj`, save it under the optimistic lock, and return the audit diff."""
+    from salesdesk import audit
+
+    before = audit.snapshot(obj)
+    for field, value in data.items():
+        setattr(obj, field, value)
+    save_versioned(obj, expected_version=expected_version)
+    return audit.diff(before, audit.snapshot(obj))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from salesdesk import audit
 from salesdesk.access import require
 from salesdesk.errors import DomainError
-from salesdesk.locking import save_versioned
+from salesdesk.locking import update_versioned
 from salesdesk.models import AccessRequest, StaffProfile
 from salesdesk.pii import SENSITIVE_FIELDS
 
@@ -66,11 +66,7 @@ def access_request_reject(*, request, by, comment):
 @transaction.atomic
 def staff_profile_update(*, profile, by, data, expected_version):
     require(by, "staff.edit")
-    before = audit.snapshot(profile)
-    for field, value in data.items():
-        setattr(profile, field, value)
-    save_versioned(profile, expected_version=expected_version)
-    changes = audit.diff(before, audit.snapshot(profile))
+    changes = update_versioned(profile, data=data, expected_version=expected_version)
     if changes:
         audit.record(profile, "salesdesk.staff_profile.updated", by=by, changes=changes)
     return profile
