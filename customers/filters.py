@@ -3,9 +3,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Dealer, Region
-from customers.forms import staff_choices
+from customers.forms import UserChoiceField, staff_choices
 from salesdesk.filters import StyledFilterSet
 from salesdesk.pii import normalize_id_card
+
+
+class UserFilter(django_filters.ModelChoiceFilter):
+    field_class = UserChoiceField  # people by name, not by user name
 
 
 class RegionTreeFilter(django_filters.ModelChoiceFilter):
@@ -22,7 +26,7 @@ class DealerFilter(StyledFilterSet):
     region = RegionTreeFilter(queryset=Region.objects.all(), label=_("Region"))
     status = django_filters.ChoiceFilter(choices=Dealer.Status.choices, label=_("Status"))
     grade = django_filters.ChoiceFilter(choices=Dealer.Grade.choices, label=_("Grade"))
-    developer = django_filters.ModelChoiceFilter(queryset=staff_choices("developer"), label=_("Market developer"))
+    developer = UserFilter(queryset=staff_choices("developer"), label=_("Market developer"))
 
     class Meta:
         model = Dealer
@@ -43,7 +47,7 @@ class DealerFilter(StyledFilterSet):
 class CustomerFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name, phone or ID-card number"))
     region = RegionTreeFilter(queryset=Region.objects.all(), label=_("Region"))
-    salesperson = django_filters.ModelChoiceFilter(queryset=staff_choices(), label=_("Salesperson"))
+    salesperson = UserFilter(queryset=staff_choices(), label=_("Salesperson"))
 
     class Meta:
         model = Customer

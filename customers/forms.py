@@ -28,6 +28,11 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.username
 
 
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
 class BirthdayFieldsMixin:
     """Adds, for each person in `birthday_people`, a birthday in the solar or lunar calendar.
 
@@ -87,7 +92,7 @@ class BirthdayFieldsMixin:
 
 class RegionForm(StyledFormMixin, forms.ModelForm):
     lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
-    developers = forms.ModelMultipleChoiceField(
+    developers = UserMultipleChoiceField(
         queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developers"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -222,7 +227,7 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
 class PurchaseForm(StyledFormMixin, forms.ModelForm):
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
-        help_text=_("Left empty: quantity × unit price."),
+        help_text=_("If left empty: quantity × unit price."),
     )
 
     class Meta:

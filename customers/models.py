@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesdesk.pii import normalize_id_card, validate_id_card
 
@@ -29,7 +30,7 @@ class Region(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent region")
     )
-    path = models.CharField(max_length=255, editable=False, db_index=True)  # "/1/4/9/": the ids from the root
+    path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)  # "/1/4/9/": the ids from the root
     lead = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_regions", verbose_name=_("regional lead")
     )
@@ -227,7 +228,7 @@ class CustomerQuerySet(models.QuerySet):
 class Customer(models.Model):
     """An end customer (终端购买客户, Annex 4) and their farming information."""
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_card = models.CharField(_("ID-card number"), max_length=18, blank=True, validators=[validate_id_card])
     phone = models.CharField(_("phone"), max_length=20, db_index=True, validators=[Dealer.phone_validator])
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -249,7 +250,7 @@ class Customer(models.Model):
     machinery = models.TextField(_("machinery owned"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     version = models.PositiveIntegerField(default=1)
 
     objects = CustomerQuerySet.as_manager()

@@ -211,7 +211,7 @@ def dealer_authorize(*, dealer, by, grade, agreement, agreement_signed_on, devel
         agreement=agreement, grade=grade, card_number=number, authorized_at=timezone.now(), agreement_signed_on=agreement_signed_on,
         developer=developer or dealer.developer, regional_lead=regional_lead or dealer.regional_lead,
     )
-    GradeChange.objects.create(dealer=dealer, to_grade=grade, to_card_number=number, by=by, reason=_("Authorized"))
+    GradeChange.objects.create(dealer=dealer, to_grade=grade, to_card_number=number, by=by)
     return dealer
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -195,9 +196,9 @@ class DealerStepView(ObjectPolicyMixin, View):
 
 class DealerSubmitView(DealerStepView):
     permission = ("dealer.intake", None)
-    title = _("Submit the intake for review")
-    button = _("Submit to the manager")
-    done_message = _("Submitted. The department manager will review it.")
+    title = gettext_lazy("Submit the intake for review")
+    button = gettext_lazy("Submit to the manager")
+    done_message = gettext_lazy("Submitted. The department manager will review it.")
 
     def take(self, data):
         return services.dealer_intake_submit(dealer=self.object, by=self.request.user)
@@ -205,9 +206,9 @@ class DealerSubmitView(DealerStepView):
 
 class DealerApproveView(DealerStepView):
     permission = ("dealer.review", None)
-    title = _("Approve and sign the intake")
-    button = _("Approve and sign")
-    done_message = _("Approved and signed. The clerk can now file it.")
+    title = gettext_lazy("Approve and sign the intake")
+    button = gettext_lazy("Approve and sign")
+    done_message = gettext_lazy("Approved and signed. The clerk can now file it.")
 
     def take(self, data):
         return services.dealer_intake_approve(dealer=self.object, by=self.request.user, comment=data["comment"])
@@ -216,9 +217,9 @@ class DealerApproveView(DealerStepView):
 class DealerReturnView(DealerStepView):
     permission = ("dealer.review", None)
     form_class = ReasonForm
-    title = _("Return the intake to the developer")
-    button = _("Return with this reason")
-    done_message = _("Returned to the developer.")
+    title = gettext_lazy("Return the intake to the developer")
+    button = gettext_lazy("Return with this reason")
+    done_message = gettext_lazy("Returned to the developer.")
 
     def take(self, data):
         return services.dealer_intake_return(dealer=self.object, by=self.request.user, reason=data["reason"])
@@ -226,8 +227,8 @@ class DealerReturnView(DealerStepView):
 
 class DealerFileView(DealerStepView):
     permission = ("dealer.file", None)
-    title = _("File as a dealer resource")
-    button = _("Give it a number and file it")
+    title = gettext_lazy("File as a dealer resource")
+    button = gettext_lazy("Give it a number and file it")
 
     @property
     def done_message(self):
@@ -242,8 +243,8 @@ class DealerFileView(DealerStepView):
 class DealerAuthorizeView(DealerStepView):
     permission = ("dealer.authorize", None)
     form_class = AuthorizeForm
-    title = _("Authorize the dealer")
-    button = _("Authorize and make the dossier card")
+    title = gettext_lazy("Authorize the dealer")
+    button = gettext_lazy("Authorize and make the dossier card")
     done_message = None
 
     def form(self, data=None, files=None):
@@ -258,8 +259,8 @@ class DealerAuthorizeView(DealerStepView):
 class DealerGradeView(DealerStepView):
     permission = ("dealer.authorize", None)
     form_class = GradeForm
-    title = _("Change the dealer's grade")
-    button = _("Change the grade")
+    title = gettext_lazy("Change the dealer's grade")
+    button = gettext_lazy("Change the grade")
     done_message = None
 
     def take(self, data):
@@ -339,7 +340,7 @@ class CustomerFormView(PolicyMixin, View):
     def get(self, request, pk=None):
         customer = get_object_or_404(Customer, pk=pk) if pk else None
         if customer:
-            audit.record(customer, "salesdesk.pii.viewed", by=request.user, data={"field": "id_card,phone", "via": "edit form"})
+            audit.record(customer, "salesdesk.pii.viewed", by=request.user, data={"field": "id_card,phone", "via": "customers.customer_edit"})
         return render(request, self.template_name, {"form": CustomerForm(instance=customer), "customer": customer})
 
     def post(self, request, pk=None):

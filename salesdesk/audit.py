@@ -92,8 +92,23 @@ def action_label(action):
     return ACTION_LABELS.get(action, action)
 
 
+DERIVED_FIELD_LABELS = {
+    "birthday_legal_rep": _("Legal representative's birthday"),
+    "birthday_principal": _("Principal's birthday"),
+    "birthday_contact": _("Main contact's birthday"),
+    "birthday_customer": _("Birthday"),
+    "purchase": _("Purchase"),
+    "purchase_id": _("Purchase no."),
+    "amount": _("Amount"),
+    "field": _("Field"),
+    "via": _("Via"),
+}
+
+
 def field_label(entry, name):
     """The verbose name of a changed field, in the reader's language."""
+    if name in DERIVED_FIELD_LABELS:
+        return DERIVED_FIELD_LABELS[name]
     model = entry.content_type.model_class() if entry.content_type_id else None
     if model is not None:
         try:

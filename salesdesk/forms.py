@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import AccessRequest, StaffProfile
@@ -36,7 +37,7 @@ class VersionedFormMixin(forms.Form):
 class AccessRequestForm(StyledFormMixin, forms.ModelForm):
     days = forms.IntegerField(
         label=_("Period (days)"), min_value=1, max_value=settings.SALESDESK_ACCESS_GRANT_MAX_DAYS, initial=7,
-        help_text=_("At most %(days)s days.") % {"days": settings.SALESDESK_ACCESS_GRANT_MAX_DAYS},
+        help_text=format_lazy(_("At most {days} days."), days=settings.SALESDESK_ACCESS_GRANT_MAX_DAYS),
     )
 
     class Meta:

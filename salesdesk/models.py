@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -22,8 +23,10 @@ class Role(models.TextChoices):
 class StaffProfile(models.Model):
     """Department staff archive (部门职员): one per user account."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    name = models.CharField(_("name"), max_length=50)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user account")
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     title = models.CharField(_("title"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     qq = models.CharField(_("QQ"), max_length=20, blank=True)

@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SALESDESK_VAR_DIR", BASE_DIR / "var"))
@@ -243,7 +242,7 @@ SALESDESK_NUMBER_FORMATS = {
     **json.loads(os.environ.get("SALESDESK_NUMBER_FORMATS", "{}")),
 }
 
-SALESDESK_COMPANY_NAME = os.environ.get("SALESDESK_COMPANY_NAME", _("Longrui Agricultural Machinery"))
+SALESDESK_COMPANY_NAME = os.environ.get("SALESDESK_COMPANY_NAME", "隆瑞农业机械有限公司")
 SALESDESK_ACCESS_GRANT_MAX_DAYS = 30
 
 LOGGING = {

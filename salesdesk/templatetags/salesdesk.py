@@ -62,3 +62,10 @@ def changes_of(entry):
     from salesdesk.audit import field_label
 
     return [(field_label(entry, name), pair[0], pair[1]) for name, pair in entry.changes.items()]
+
+
+@register.filter
+def data_of(entry):
+    from salesdesk.audit import field_label
+
+    return [(field_label(entry, name), value) for name, value in entry.data.items()]
