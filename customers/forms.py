@@ -129,8 +129,6 @@ class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms
         super().__init__(*args, **kwargs)
         self.add_birthday_fields(self.instance)
         style_fields(self.fields)  # the birthday fields came after the mixin styled the rest
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
     def clean(self):
         data = super().clean()
@@ -206,8 +204,6 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
         super().__init__(*args, **kwargs)
         self.add_birthday_fields(self.instance)
         style_fields(self.fields)
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
     def clean_id_card(self):
         return normalize_id_card(self.cleaned_data.get("id_card"))

@@ -165,7 +165,10 @@ class Dealer(models.Model):
             models.Index(fields=["contact_phone"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["region", "company"], name="dealer_company_unique_in_region"),
+            models.UniqueConstraint(
+                fields=["region", "company"], name="dealer_company_unique_in_region",
+                violation_error_message=_("A dealer with this company name is already on file in this region."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=["filed", "authorized"]) | Q(resource_number__isnull=False),
                 name="dealer_filed_has_number",
@@ -261,7 +264,10 @@ class Customer(models.Model):
         verbose_name_plural = _("end customers")
         indexes = [models.Index(fields=["region", "-id"]), models.Index(fields=["salesperson", "-id"])]
         constraints = [
-            models.UniqueConstraint(fields=["id_card"], condition=~Q(id_card=""), name="customer_id_card_unique"),
+            models.UniqueConstraint(
+                fields=["id_card"], condition=~Q(id_card=""), name="customer_id_card_unique",
+                violation_error_message=_("A customer with this ID-card number is already on file."),
+            ),
         ]
 
     def __str__(self):

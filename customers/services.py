@@ -4,6 +4,7 @@ Dealer life (DOMAIN §1): draft → submitted (developer) → approved / returne
 filed with its Annex 2 number (clerk) → authorized with grade and Annex 3 card number (clerk).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from salesdesk.access import can, require
 from salesdesk.errors import DomainError
 from salesdesk.locking import update_versioned
 from salesdesk.numbering import next_number
+from salesdesk.pii import normalize_id_card, validate_id_card
 
 S = Dealer.Status
 EDITABLE_BY_INTAKE = {S.DRAFT, S.RETURNED}
@@ -241,17 +243,23 @@ def dealer_change_grade(*, dealer, by, grade, reason):
 # End customers ------------------------------------------------------------------------------
 
 
-def _duplicate_id_card(id_card, exclude=None):
-    if not id_card:
-        return False
-    return Customer.objects.filter(id_card=id_card).exclude(pk=exclude).exists()
+def _checked_id_card(data, exclude=None):
+    """Normalize and validate the ID-card number whoever calls (a form, an import), and refuse a duplicate."""
+    id_card = normalize_id_card(data.get("id_card"))
+    if id_card:
+        try:
+            validate_id_card(id_card)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0]) from exc
+        if Customer.objects.filter(id_card=id_card).exclude(pk=exclude).exists():
+            raise DomainError(_("A customer with this ID-card number is already on file."))
+    return {**data, "id_card": id_card} if "id_card" in data else data
 
 
 @transaction.atomic
 def customer_create(*, by, data, birthday=None):
     require(by, "archive.edit")
-    if _duplicate_id_card(data.get("id_card")):
-        raise DomainError(_("A customer with this ID-card number is already on file."))
+    data = _checked_id_card(data)
     customer = Customer.objects.create(**data, created_by=by)
     changes = audit.diff({}, audit.snapshot(customer))
     changes.update(_save_birthdays(customer, {Birthday.Person.CUSTOMER: birthday}))
@@ -262,8 +270,7 @@ def customer_create(*, by, data, birthday=None):
 @transaction.atomic
 def customer_update(*, customer, by, data, expected_version, birthday=None):
     require(by, "archive.edit", customer)
-    if _duplicate_id_card(data.get("id_card"), exclude=customer.pk):
-        raise DomainError(_("A customer with this ID-card number is already on file."))
+    data = _checked_id_card(data, exclude=customer.pk)
     changes = update_versioned(customer, data=data, expected_version=expected_version)
     changes.update(_save_birthdays(customer, {Birthday.Person.CUSTOMER: birthday}))
     if changes:

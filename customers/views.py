@@ -143,7 +143,7 @@ class DealerEditView(ObjectPolicyMixin, View):
             return _refuse(request, dealer)
         form = DealerForm(request.POST, instance=dealer)
         if form.is_valid():
-            expected = form.cleaned_data.get("version") or dealer.version
+            expected = form.cleaned_data["version"]
             dealer.refresh_from_db()
             if run_service(
                 request, form,
@@ -349,7 +349,7 @@ class CustomerFormView(PolicyMixin, View):
         if form.is_valid():
             data, birthday = form.customer_data(), form.cleaned_data["birthday"]
             if customer:
-                expected = form.cleaned_data.get("version") or customer.version
+                expected = form.cleaned_data["version"]
                 customer.refresh_from_db()
                 action = lambda: services.customer_update(
                     customer=customer, by=request.user, data=data, expected_version=expected, birthday=birthday

@@ -29,9 +29,20 @@ class StyledFormMixin:
 
 
 class VersionedFormMixin(forms.Form):
-    """Carries the version the record had when the form was opened (optimistic locking)."""
+    """Carries the version the record had when the form was opened (optimistic locking);
+    required when editing a record, so no save can skip the lock."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = instance.version
+            self.fields["version"].error_messages["required"] = _(
+                "This form is missing its version; reload the page and make your changes again."
+            )
 
 
 class AccessRequestForm(StyledFormMixin, forms.ModelForm):

@@ -102,18 +102,20 @@ def sweep(now=None, grace=timedelta(seconds=60)):
 @transaction.atomic
 def retry(*, message, by):
     """The clerk sends a failed message again."""
-    if message.state != State.FAILED:
-        raise DomainError(_("Only a failed message can be sent again."))
-    OutboxMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
-        state=State.QUEUED, next_attempt_at=timezone.now(), attempts=0
+    requeued = OutboxMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
+        state=State.QUEUED, next_attempt_at=timezone.now(), attempts=0, last_error=""
     )
+    if not requeued:  # checked on the row, not on a copy that may be stale
+        raise DomainError(_("Only a failed message can be sent again."))
     audit.record(message, "salesdesk.outbox.retried", by=by)
     _schedule(message.pk)
 
 
 @transaction.atomic
 def cancel(*, message, by):
-    if message.state not in (State.QUEUED, State.FAILED):
+    cancelled = OutboxMessage.objects.filter(pk=message.pk, state__in=[State.QUEUED, State.FAILED]).update(
+        state=State.CANCELLED
+    )
+    if not cancelled:
         raise DomainError(_("Only a queued or failed message can be cancelled."))
-    OutboxMessage.objects.filter(pk=message.pk, state=message.state).update(state=State.CANCELLED)
     audit.record(message, "salesdesk.outbox.cancelled", by=by)

@@ -30,6 +30,7 @@ def access_request_create(*, by, scope, reason, days, category="", region=None):
 
 def _decide(request, by, status, comment):
     require(by, "access.review")
+    request = AccessRequest.objects.select_for_update().get(pk=request.pk)  # two managers at once
     if request.status != Status.PENDING:
         raise DomainError(_("This request has already been decided."))
     if request.requester_id == by.pk:
@@ -44,12 +45,12 @@ def _decide(request, by, status, comment):
         request.valid_from = now
         request.valid_until = now + timedelta(days=request.days)
     request.save()
-    return before
+    return request, before
 
 
 @transaction.atomic
 def access_request_approve(*, request, by, comment=""):
-    before = _decide(request, by, Status.APPROVED, comment)
+    request, before = _decide(request, by, Status.APPROVED, comment)
     audit.record(request, "salesdesk.access_request.approved", by=by, changes=audit.diff(before, audit.snapshot(request)))
     return request
 
@@ -58,7 +59,7 @@ def access_request_approve(*, request, by, comment=""):
 def access_request_reject(*, request, by, comment):
     if not comment.strip():
         raise DomainError(_("Say why the request is rejected."))
-    before = _decide(request, by, Status.REJECTED, comment)
+    request, before = _decide(request, by, Status.REJECTED, comment)
     audit.record(request, "salesdesk.access_request.rejected", by=by, changes=audit.diff(before, audit.snapshot(request)))
     return request
 

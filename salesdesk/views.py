@@ -194,15 +194,14 @@ class StaffEditView(ObjectPolicyMixin, View):
     template_name = "salesdesk/staff_form.html"
 
     def get(self, request, pk):
-        form = StaffProfileForm(instance=self.object, initial={"version": self.object.version})
+        form = StaffProfileForm(instance=self.object)
         return render(request, self.template_name, {"form": form, "profile": self.object})
 
     def post(self, request, pk):
         form = StaffProfileForm(request.POST, instance=self.object)
-        version = self.object.version
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in StaffProfileForm.Meta.fields}
-            expected = form.cleaned_data.get("version") or version
+            expected = form.cleaned_data["version"]
             self.object.refresh_from_db()
             if run_service(
                 request, form,

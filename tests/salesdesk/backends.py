@@ -1,0 +1,38 @@
+"""Channel backends for tests: one that records what it sends, one that fails, one whose worker dies.
+
+Point a channel at them with settings.SALESDESK_CHANNEL_BACKENDS = {"sms": "tests.salesdesk.backends.RecordingBackend"}.
+"""
+
+from salesdesk.channels import ChannelError
+
+sent = []  # (message pk, recipient, body) of every successful send, in order
+attempts = []  # message pk of every call to a failing or dying backend
+
+
+class RecordingBackend:
+    def send(self, message):
+        sent.append((message.pk, message.recipient, message.body))
+        return f"recorded-{message.pk}-{len(sent)}"
+
+
+class FailingBackend:
+    """The gateway answers with an error every time."""
+
+    def send(self, message):
+        attempts.append(message.pk)
+        raise ChannelError("gateway answered 503")
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying mid-send (not an Exception: nothing catches it)."""
+
+
+class DyingBackend:
+    def send(self, message):
+        attempts.append(message.pk)
+        raise WorkerKilled()
+
+
+def reset():
+    sent.clear()
+    attempts.clear()

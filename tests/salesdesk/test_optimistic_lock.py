@@ -1,0 +1,186 @@
+"""Two clerks edit the same dossier: the first save wins, the second is refused and told why."""
+
+import pytest
+from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
+
+from customers import services as archive
+from customers.models import Customer, Dealer
+from salesdesk.errors import ConflictError
+from salesdesk.models import AuditEntry, Role
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clerk2(make_user):
+    return make_user("clerk2", Role.CLERK)
+
+
+def browser_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_data(response):
+    """What the browser would send back for the form on `response`, as it was rendered."""
+    form = response.context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+def conflict_message(response):
+    with translation.override(response.headers["Content-Language"]):
+        return escape(str(ConflictError().message))
+
+
+# End customers -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def customer(make_customer):
+    return make_customer(name="李强", address="保定市清苑区")
+
+
+def test_edit_form_carries_the_version_it_was_opened_at(clerk, customer):
+    response = browser_for(clerk).get(f"/archives/customers/{customer.pk}/edit/")
+
+    assert response.status_code == 200
+    assert form_data(response)["version"] == 1
+    assert 'name="version"' in response.content.decode()
+
+
+def test_second_customer_save_is_refused_and_the_first_stays(clerk, clerk2, customer):
+    first, second = browser_for(clerk), browser_for(clerk2)
+    url = f"/archives/customers/{customer.pk}/edit/"
+    mine, theirs = form_data(first.get(url)), form_data(second.get(url))
+
+    response = first.post(url, {**mine, "address": "保定市莲池区1号", "crops": "小麦"})
+    assert response.status_code == 302
+
+    response = second.post(url, {**theirs, "address": "保定市竞秀区2号", "crops": "玉米"})
+    assert response.status_code == 400
+    assert conflict_message(response) in response.content.decode()
+
+    customer.refresh_from_db()
+    assert (customer.address, customer.crops, customer.version) == ("保定市莲池区1号", "小麦", 2)
+    updates = AuditEntry.objects.filter(action="customers.customer.updated", object_id=str(customer.pk))
+    assert updates.count() == 1
+    assert updates.get().actor == clerk
+
+
+def test_reopening_after_a_conflict_lets_the_second_clerk_save(clerk, clerk2, customer):
+    first, second = browser_for(clerk), browser_for(clerk2)
+    url = f"/archives/customers/{customer.pk}/edit/"
+    theirs = form_data(second.get(url))
+    first.post(url, {**form_data(first.get(url)), "crops": "小麦"})
+    assert second.post(url, {**theirs, "crops": "玉米"}).status_code == 400
+
+    fresh = form_data(second.get(url))
+    response = second.post(url, {**fresh, "crops": "玉米"})
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.crops, customer.version) == ("玉米", 3)
+
+
+def test_second_customer_save_keeps_the_birthday_of_the_first(clerk, clerk2, customer):
+    first, second = browser_for(clerk), browser_for(clerk2)
+    url = f"/archives/customers/{customer.pk}/edit/"
+    mine, theirs = form_data(first.get(url)), form_data(second.get(url))
+
+    first.post(url, {**mine, "customer_birthday": "1970-03-15", "customer_birthday_calendar": "solar"})
+    response = second.post(url, {**theirs, "customer_birthday": "1971-04-20", "customer_birthday_calendar": "solar"})
+
+    assert response.status_code == 400
+    birthday = customer.birthdays.get()
+    assert (birthday.year, birthday.month, birthday.day) == (1970, 3, 15)
+
+
+def test_customer_service_refuses_a_stale_version(clerk, clerk2, customer):
+    archive.customer_update(customer=customer, by=clerk, data={"crops": "小麦"}, expected_version=1)
+
+    stale = Customer.objects.get(pk=customer.pk)
+    with pytest.raises(ConflictError):
+        archive.customer_update(customer=stale, by=clerk2, data={"crops": "玉米"}, expected_version=1)
+
+    customer.refresh_from_db()
+    assert (customer.crops, customer.version) == ("小麦", 2)
+
+
+# Dealers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dealer(make_dealer):
+    return make_dealer(Dealer.Status.DRAFT)
+
+
+def test_second_dealer_save_is_refused_and_the_first_stays(clerk, clerk2, dealer):
+    first, second = browser_for(clerk), browser_for(clerk2)
+    url = f"/archives/dealers/{dealer.pk}/edit/"
+    mine, theirs = form_data(first.get(url)), form_data(second.get(url))
+    assert mine["version"] == theirs["version"] == 1
+
+    response = first.post(url, {**mine, "contact": "赵敏", "notes": "第一位"})
+    assert response.status_code == 302
+
+    response = second.post(url, {**theirs, "contact": "钱峰", "notes": "第二位"})
+    assert response.status_code == 400
+    assert conflict_message(response) in response.content.decode()
+
+    dealer.refresh_from_db()
+    assert (dealer.contact, dealer.notes, dealer.version) == ("赵敏", "第一位", 2)
+    assert AuditEntry.objects.filter(action="customers.dealer.updated", object_id=str(dealer.pk)).count() == 1
+
+
+def test_a_dealer_step_taken_meanwhile_makes_an_open_edit_form_stale(clerk, developer, manager, dealer):
+    """The developer submits while the clerk has the form open: the clerk's save is refused."""
+    clerk_browser = browser_for(clerk)
+    url = f"/archives/dealers/{dealer.pk}/edit/"
+    mine = form_data(clerk_browser.get(url))
+    archive.dealer_intake_submit(dealer=dealer, by=developer)
+    archive.dealer_intake_return(dealer=dealer, by=manager, reason="补资料")  # editable again, version 3
+
+    response = clerk_browser.post(url, {**mine, "notes": "旧表单"})
+
+    assert response.status_code == 400
+    assert conflict_message(response) in response.content.decode()
+    assert Dealer.objects.get(pk=dealer.pk).notes == ""
+
+
+def test_dealer_service_refuses_a_stale_version(clerk, clerk2, dealer):
+    archive.dealer_update(dealer=dealer, by=clerk, data={"notes": "第一位"}, expected_version=1)
+
+    stale = Dealer.objects.get(pk=dealer.pk)
+    with pytest.raises(ConflictError):
+        archive.dealer_update(dealer=stale, by=clerk2, data={"notes": "第二位"}, expected_version=1)
+
+    dealer.refresh_from_db()
+    assert (dealer.notes, dealer.version) == ("第一位", 2)
+
+
+def test_refused_dealer_save_leaves_birthdays_alone(clerk, clerk2, dealer):
+    archive.dealer_update(
+        dealer=dealer, by=clerk, data={"notes": "第一位"}, expected_version=1,
+        birthdays={"contact": {"calendar": "solar", "year": 1980, "month": 5, "day": 1, "is_leap_month": False}},
+    )
+
+    with pytest.raises(ConflictError):
+        archive.dealer_update(
+            dealer=Dealer.objects.get(pk=dealer.pk), by=clerk2, data={"notes": "第二位"}, expected_version=1,
+            birthdays={"contact": {"calendar": "lunar", "year": 1980, "month": 6, "day": 2, "is_leap_month": False}},
+        )
+
+    birthday = dealer.birthdays.get(person="contact")
+    assert (birthday.calendar, birthday.month, birthday.day) == ("solar", 5, 1)
