@@ -110,7 +110,7 @@ def dealer_intake_create(*, by, data, birthdays=None):
     require(by, "dealer.intake")
     if Dealer.objects.filter(region=data["region"], company=data["company"]).exists():
         raise DomainError(_("A dealer with this company name is already on file in this region."))
-    dealer = Dealer(**data, submitted_by=by, status=S.DRAFT)
+    dealer = Dealer(**{"developer": by, **data}, submitted_by=by, status=S.DRAFT)  # who researched it, unless said
     _dealer_saved(dealer, _("The intake could not be saved."))
     changes = audit.diff({}, audit.snapshot(dealer))
     changes.update(_save_birthdays(dealer, birthdays or {}))

@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from salesdesk.models import AccessRequest, AuditEntry, NumberSeries, OutboxMessage, StaffProfile
+
+
+class StaffProfileInline(admin.StackedInline):
+    """An administrator who adds a user account gives it its staff profile on the same page."""
+
+    model = StaffProfile
+    can_delete = False
+    fields = ["name", "title", "mobile", "qq", "wechat", "email", "duties"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class SalesdeskUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]
 
 
 @admin.register(StaffProfile)

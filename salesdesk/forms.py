@@ -18,8 +18,8 @@ def style_fields(fields):
             css = "form-control"
         if css not in widget.attrs.get("class", ""):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-        if isinstance(widget, forms.Textarea):
-            widget.attrs.setdefault("rows", 3)
+        if isinstance(widget, forms.Textarea) and str(widget.attrs.get("rows")) == "10":
+            widget.attrs["rows"] = 3  # Django's default of 10 rows is a wall on a form a clerk fills all day
 
 
 class StyledFormMixin:

@@ -69,3 +69,13 @@ def data_of(entry):
     from salesdesk.audit import field_label
 
     return [(field_label(entry, name), value) for name, value in entry.data.items()]
+
+
+@register.filter
+def yuan(value):
+    """Money as Chinese users read it: ¥1,234,567.50 (Decimal, two places, never a float)."""
+    if value is None or value == "":
+        return "—"
+    from decimal import Decimal
+
+    return f"¥{Decimal(value):,.2f}"

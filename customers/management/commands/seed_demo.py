@@ -123,6 +123,10 @@ class Command(BaseCommand):
             regions[code] = region
         return regions
 
+    def address(self, region):
+        province = region.parent.name if region.parent else ""
+        return f"{province}{region.name}{self.fake.district()}区{self.fake.street_name()}{self.random.randint(1, 300)}号"
+
     def birthday(self, calendar_lunar_share=0.1):
         born = self.fake.date_of_birth(minimum_age=28, maximum_age=65)
         if self.random.random() < calendar_lunar_share:
@@ -133,9 +137,8 @@ class Command(BaseCommand):
         developer, manager, clerk = users["developer"], users["manager"], users["clerk"]
         for index, state in enumerate(STATES):
             region = regions[LEAF_REGIONS[index % len(LEAF_REGIONS)]]
-            county = self.fake.city_name()
-            data = {
-                "company": f"{county}{SHOP_WORDS[index % len(SHOP_WORDS)]}农机销售有限公司",
+            data = {  # (region, word) pairs are unique for the first 70 dealers: 7 regions × 10 words
+                "company": f"{region.name.rstrip('市州')}{SHOP_WORDS[index % len(SHOP_WORDS)]}农机销售有限公司",
                 "region": region,
                 "legal_rep": self.fake.name(),
                 "legal_rep_phone": self.fake.phone_number(),
@@ -143,7 +146,7 @@ class Command(BaseCommand):
                 "principal_phone": self.fake.phone_number(),
                 "contact": self.fake.name(),
                 "contact_phone": self.fake.phone_number(),
-                "address": self.fake.address().rsplit(" ", 1)[0],
+                "address": self.address(region),
                 "business_scope": "农业机械及配件销售、维修服务",
                 "store_area": Decimal(self.random.randrange(120, 2400)),
                 "annual_sales": Decimal(self.random.randrange(80, 3000) * 10000),
@@ -197,7 +200,7 @@ class Command(BaseCommand):
                 by=clerk,
                 data={
                     "name": self.fake.name(), "id_card": id_card, "phone": self.fake.phone_number(),
-                    "address": self.fake.address().rsplit(" ", 1)[0], "region": region, "regional_lead": developer,
+                    "address": self.address(region), "region": region, "regional_lead": developer,
                     "developer": developer, "salesperson": developer if index % 3 else clerk,
                     "crops": self.random.choice(CROPS), "acreage_mu": Decimal(self.random.randrange(20, 3000)),
                     "machinery": self.random.choice(["", "小四轮拖拉机一台", "旋耕机、播种机各一台"]), "notes": "",
