@@ -135,6 +135,9 @@ class DealerEditView(ObjectPolicyMixin, View):
     def get(self, request, pk):
         if not services.can_edit_dealer(request.user, self.object):
             return _refuse(request, self.object)
+        # The form shows the phones in full: that is an unmasked view, and it is logged.
+        audit.record(self.object, "salesdesk.pii.viewed", by=request.user,
+                     data={"field": "legal_rep_phone,principal_phone,contact_phone", "via": "customers.dealer_edit"})
         return render(request, self.template_name, {"form": DealerForm(instance=self.object), "dealer": self.object})
 
     def post(self, request, pk):
