@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "logistics",
     "reports",
     "reminders",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,493 @@
+"""A synthetic sales-service department of real size, reproducible from a seed.
+
+At scale 1: ~300 regions, 2,000 dealers in every state and grade, 500,000 end customers (Chinese
+names from Faker's zh_CN tables, valid ID-card numbers, mobiles, birthdays, 10 % lunar),
+2,000,000 purchases over 24 months, 100,000 after-sales tickets, 50,000 shipments with events.
+
+Rows are generated as tuples and written by `Loader`: PostgreSQL COPY (secondary indexes dropped
+first and built after), or executemany on SQLite. Primary keys are assigned here, so foreign keys
+need no read-back; sequences and number series are set after the load.
+"""
+
+import datetime
+import io
+import random
+import time
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from faker.providers.address.zh_CN import Provider as AddressData
+from faker.providers.person.zh_CN import Provider as PersonData
+from faker.providers.phone_number.zh_CN import Provider as PhoneData
+from faker.providers.ssn.zh_CN import Provider as SsnData
+
+from salesdesk.models import NumberSeries, Role, StaffProfile
+from salesdesk.numbering import series_key
+from salesdesk.pii import id_card_check_digit
+
+AT_SCALE_1 = {
+    "regions": 300, "dealers": 2_000, "customers": 500_000, "purchases": 2_000_000,
+    "tickets": 100_000, "shipments": 50_000,
+}
+# Tables this command fills, children first (the order a reset empties them in).
+TABLES = [
+    "logistics.ShipmentEvent", "logistics.Shipment", "logistics.Carrier", "aftersales.Ticket",
+    "customers.Purchase", "customers.Birthday", "customers.GradeChange", "customers.Customer",
+    "customers.Dealer", "salesdesk.AccessRequest", "customers.Region",
+]
+PRODUCTS = [
+    ("LR-404 轮式拖拉机", 68_000), ("LR-904 轮式拖拉机", 118_000), ("LR-1204 轮式拖拉机", 186_000),
+    ("LR-1604 轮式拖拉机", 265_000), ("LR-4LZ-6 谷物联合收割机", 142_000), ("LR-4LZ-8 谷物联合收割机", 198_000),
+    ("LR-4YZ-3 玉米收获机", 168_000), ("LR-4YZ-4 玉米收获机", 215_000), ("LR-2BYF-4 免耕播种机", 12_800),
+    ("LR-2BMG-6 小麦播种机", 9_600), ("LR-3WP-600 植保喷雾机", 26_500), ("LR-1LF-435 翻转犁", 9_800),
+    ("LR-1GQN-230 旋耕机", 7_200), ("LR-9YG-2.2 圆捆打捆机", 56_000),
+]
+CROPS = ["小麦、玉米", "水稻", "大豆、玉米", "棉花", "花生、小麦", "马铃薯", "玉米", "油菜", "甘蔗", "小麦"]
+SHOP_WORDS = ["丰收", "金穗", "沃野", "农丰", "田园", "鑫农", "惠农", "兴农", "绿野", "润田", "嘉禾", "金田", "农友", "华农"]
+CARRIERS = ["顺丰速运", "德邦物流", "中通快运", "安能物流", "百世快运", "京东物流", "壹米滴答", "跨越速运",
+            "天地华宇", "佳吉快运", "新邦物流", "远成物流"]
+PROBLEMS = ["发动机启动困难", "液压系统漏油", "割台传动异响", "仪表盘报警", "播种量不均匀", "轮胎异常磨损",
+            "变速箱换挡困难", "空调不制冷", "电瓶亏电", "喷雾压力不足"]
+
+
+def scaled(scale):
+    counts = {name: max(1, round(n * scale)) for name, n in AT_SCALE_1.items()}
+    counts["regions"] = max(8, counts["regions"])
+    counts["dealers"] = max(12, counts["dealers"])
+    counts["customers"] = max(50, counts["customers"])
+    return counts
+
+
+class Loader:
+    """Writes tuples into a model's table: COPY on PostgreSQL, executemany elsewhere."""
+
+    CHUNK = 200_000
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+
+    def load(self, label, fields, rows):
+        model = apps.get_model(label)
+        table = model._meta.db_table
+        columns = [model._meta.get_field(name).column for name in fields]
+        count = 0
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= self.CHUNK:
+                self._write(table, columns, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            self._write(table, columns, chunk)
+            count += len(chunk)
+        return count
+
+    def _write(self, table, columns, rows):
+        with connection.cursor() as cursor:
+            if self.postgres:
+                buffer = io.StringIO()
+                buffer.writelines("\t".join(_copy_value(v) for v in row) + "\n" for row in rows)
+                buffer.seek(0)
+                cursor.copy_expert(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN', buffer)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})',
+                    [tuple(_sql_value(v) for v in row) for row in rows],
+                )
+
+    def timestamp(self, moment):
+        return moment.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.postgres else "")
+
+    def drop_secondary_indexes(self, labels):
+        """PostgreSQL: drop the non-constraint indexes of the big tables; returns their definitions."""
+        if not self.postgres:
+            return []
+        definitions = []
+        with connection.cursor() as cursor:
+            for label in labels:
+                table = apps.get_model(label)._meta.db_table
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                    "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f'DROP INDEX "{name}"')
+                    definitions.append(definition)
+        return definitions
+
+    def create_indexes(self, definitions):
+        with connection.cursor() as cursor:
+            for definition in definitions:
+                cursor.execute(definition)
+
+    def finish(self, labels):
+        """Sequences after explicit primary keys; fresh planner statistics."""
+        from django.core.management.color import no_style
+
+        models = [apps.get_model(label) for label in labels]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+            cursor.execute("ANALYZE")
+
+
+def _copy_value(value):
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+def _sql_value(value):
+    if isinstance(value, (datetime.date, Decimal)):
+        return str(value)
+    return value
+
+
+class Department:
+    """Generates the department at a scale; `build()` writes it and returns the row counts."""
+
+    def __init__(self, scale=1.0, seed=2026, today=None, log=print):
+        self.counts = scaled(scale)
+        self.random = random.Random(seed)
+        self.today = today or datetime.date(2026, 11, 1)
+        self.log = log
+        self.loader = Loader()
+        self.surnames = list(PersonData.last_names)
+        self.surname_weights = list(PersonData.last_names.values())
+        self.given = list(PersonData.first_names)
+        self.area_codes = [code for code in SsnData.area_codes if not code.endswith("00")]
+        self.mobile_prefixes = [str(p) for p in PhoneData.phonenumber_prefixes]
+
+    # People ------------------------------------------------------------------------------
+
+    def names(self, n):
+        surnames = self.random.choices(self.surnames, weights=self.surname_weights, k=n)
+        given, pick = self.given, self.random.random
+        out = []
+        for surname in surnames:
+            first = given[int(pick() * len(given))]
+            out.append(surname + first + (given[int(pick() * len(given))] if pick() < 0.7 else ""))
+        return out
+
+    def id_card(self, born, seen):
+        while True:
+            first17 = f"{self.random.choice(self.area_codes)}{born:%Y%m%d}{self.random.randrange(1000):03d}"
+            number = first17 + id_card_check_digit(first17)
+            if number not in seen:
+                seen.add(number)
+                return number
+
+    def mobile(self, seen):
+        while True:
+            number = self.random.choice(self.mobile_prefixes) + f"{self.random.randrange(10**8):08d}"
+            if number not in seen:
+                seen.add(number)
+                return number
+
+    def staff(self):
+        """The six demo roles plus market developers and salespeople to own regions and customers."""
+        User = get_user_model()
+        users = {}
+        for username, role, name in [
+            ("leader", Role.LEADERSHIP, "赵建国"), ("manager", Role.MANAGER, "钱明华"), ("clerk", Role.CLERK, "孙丽"),
+            ("member", Role.MEMBER, "李强"), ("developer", Role.DEVELOPER, "周海涛"), ("repair", Role.REPAIR, "吴师傅"),
+        ]:
+            users[username] = self._user(User, username, name, role)
+        n_developers = max(3, self.counts["regions"] // 10)
+        names = self.names(n_developers)
+        developers = [users["developer"]] + [
+            self._user(User, f"dev{i:03d}", names[i], Role.DEVELOPER) for i in range(1, n_developers)
+        ]
+        return users, developers
+
+    @staticmethod
+    def _user(User, username, name, role):
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": name})
+        if created:
+            user.set_password("salesdesk")
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        StaffProfile.objects.get_or_create(user=user, defaults={"name": user.first_name or username})
+        return user
+
+    # The build ---------------------------------------------------------------------------
+
+    def build(self):
+        started = time.perf_counter()
+        users, developers = self.staff()
+        self.users, self.developers = users, developers
+        big = ["customers.Customer", "customers.Purchase", "customers.Birthday", "aftersales.Ticket",
+               "logistics.Shipment", "logistics.ShipmentEvent"]
+        indexes = self.loader.drop_secondary_indexes(big)
+        written = {}
+        with transaction.atomic():
+            for step in (self.regions, self.dealers, self.customers, self.purchases, self.tickets, self.shipments):
+                t0 = time.perf_counter()
+                counts = step()
+                written.update(counts)
+                self.log(f"  {step.__name__:10} {', '.join(f'{k} {v:,}' for k, v in counts.items())} "
+                         f"in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            self.loader.create_indexes(indexes)
+            self.number_series()
+            self.log(f"  indexes    {len(indexes)} built in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        self.loader.finish(TABLES)
+        self.log(f"  analyze    in {time.perf_counter() - t0:.1f} s")
+        written["seconds"] = round(time.perf_counter() - started, 1)
+        return written
+
+    def regions(self):
+        provinces = [p for p in AddressData.provinces if p not in ("香港特别行政区", "澳门特别行政区", "台湾省")]
+        n = self.counts["regions"]
+        n_provinces = min(len(provinces), max(2, n // 10))
+        rows, self.leaf_regions, self.region_code = [], [], {}
+        pk = 0
+        per_province = max(1, (n - n_provinces) // n_provinces)
+        cities = list(AddressData.cities)
+        for p in range(n_provinces):
+            pk += 1
+            province_pk, code = pk, f"P{p + 1:02d}"
+            lead = self.developers[p % len(self.developers)].pk
+            rows.append((province_pk, provinces[p], code, None, f"/{province_pk}/", lead, "dealer"))
+            self.region_code[province_pk] = code
+            for c in range(per_province):
+                if pk >= n:
+                    break
+                pk += 1
+                child_code = f"{code}C{c + 1:02d}"
+                name = f"{cities[(p * per_province + c) % len(cities)]}片区"
+                aftersales = "company" if self.random.random() < 0.2 else "dealer"
+                rows.append((pk, name, child_code, province_pk, f"/{province_pk}/{pk}/", lead, aftersales))
+                self.region_code[pk] = child_code
+                self.leaf_regions.append(pk)
+        if not self.leaf_regions:
+            self.leaf_regions = [row[0] for row in rows]
+        self.aftersales_by = {row[0]: row[6] for row in rows}
+        count = self.loader.load("customers.Region", ["id", "name", "code", "parent", "path", "lead", "aftersales_by"], rows)
+        return {"regions": count}
+
+    def dealers(self):
+        n = self.counts["dealers"]
+        states = (["authorized"] * 50 + ["filed"] * 20 + ["approved"] * 8 + ["submitted"] * 10
+                  + ["returned"] * 5 + ["draft"] * 7)
+        manager, clerk = self.users["manager"].pk, self.users["clerk"].pk
+        seen_phones = set()
+        rows, birthdays = [], []
+        self.authorized_by_region = {}
+        self.authorized = []
+        self.resource_seq, self.card_seq = {}, {}
+        names = self.names(n * 3)
+        now = datetime.datetime.combine(self.today, datetime.time(9, 0))
+        for i in range(n):
+            pk = i + 1
+            region = self.leaf_regions[i % len(self.leaf_regions)]
+            code = self.region_code[region]
+            state = states[i % len(states)] if i >= 6 else ["draft", "submitted", "returned", "approved", "filed", "authorized"][i]
+            developer = self.developers[i % len(self.developers)].pk
+            grade = "ABCD"[i % 4] if state == "authorized" else ""
+            resource = card = None
+            if state in ("filed", "authorized"):
+                self.resource_seq[code] = self.resource_seq.get(code, 0) + 1
+                resource = f"ZY-{code}-{self.resource_seq[code]:04d}"
+            if state == "authorized":
+                key = (grade, code)
+                self.card_seq[key] = self.card_seq.get(key, 0) + 1
+                card = f"SQ-{grade}-{code}-{self.card_seq[key]:04d}"
+                self.authorized_by_region.setdefault(region, []).append(pk)
+                self.authorized.append(pk)
+            reviewed = state in ("approved", "filed", "authorized")
+            submitted_at = now - datetime.timedelta(days=30 + i % 700)
+            ts = self.loader.timestamp
+            rows.append((
+                pk, state, f"{code}{SHOP_WORDS[i % len(SHOP_WORDS)]}农机{i + 1}号销售有限公司",
+                names[3 * i], self.mobile(seen_phones), names[3 * i + 1], self.mobile(seen_phones),
+                names[3 * i + 2], self.mobile(seen_phones), f"{code}片区农机市场{i % 97 + 1}号", region,
+                "农业机械及配件销售、维修服务", Decimal(120 + i % 2000), Decimal((80 + i % 3000) * 10000),
+                "东方红、雷沃", submitted_at.date(), datetime.date(2000 + i % 25, 1 + i % 12, 1 + i % 28), "",
+                developer, ts(submitted_at), ts(submitted_at) if state != "draft" else None,
+                manager if reviewed else None, ts(submitted_at + datetime.timedelta(days=2)) if reviewed else None,
+                "", "门店面积请补充证明。" if state == "returned" else "",
+                resource, clerk if resource else None, ts(submitted_at + datetime.timedelta(days=3)) if resource else None,
+                grade, card, ts(submitted_at + datetime.timedelta(days=20)) if card else None,
+                "", (submitted_at + datetime.timedelta(days=20)).date() if card else None,
+                developer if card else developer, self.developers[0].pk if card else None, 1,
+            ))
+            for person in ("legal_rep", "principal", "contact"):
+                birthdays.append(self.birthday_row(len(birthdays) + 1, pk, None, person))
+        fields = [
+            "id", "status", "company", "legal_rep", "legal_rep_phone", "principal", "principal_phone", "contact",
+            "contact_phone", "address", "region", "business_scope", "store_area", "annual_sales", "brands",
+            "survey_date", "opening_date", "notes", "submitted_by", "created_at", "submitted_at", "reviewed_by",
+            "reviewed_at", "review_comment", "return_reason", "resource_number", "filed_by", "filed_at", "grade",
+            "card_number", "authorized_at", "agreement", "agreement_signed_on", "developer", "regional_lead", "version",
+        ]
+        count = self.loader.load("customers.Dealer", fields, rows)
+        self.dealer_birthdays = birthdays
+        if not self.authorized:
+            self.authorized = [1]
+        return {"dealers": count}
+
+    def birthday_row(self, pk, dealer, customer, person, born=None):
+        born = born or datetime.date(1950, 1, 1) + datetime.timedelta(days=self.random.randrange(365 * 48))
+        if self.random.random() < 0.1:  # one in ten keeps the lunar birthday
+            leap = False
+            return (pk, dealer, customer, person, "lunar", born.year, born.month, min(born.day, 29), leap)
+        return (pk, dealer, customer, person, "solar", born.year, born.month, born.day, False)
+
+    def customers(self):
+        n = self.counts["customers"]
+        seen_ids, seen_phones = set(), set()
+        names = self.names(n)
+        clerk = self.users["clerk"].pk
+        created = datetime.datetime.combine(self.today, datetime.time(8, 0)) - datetime.timedelta(days=730)
+        birthdays = list(self.dealer_birthdays)
+        rows = []
+        rand = self.random.random
+        for i in range(n):
+            pk = i + 1
+            region = self.leaf_regions[int(rand() * len(self.leaf_regions))]
+            born = datetime.date(1950, 1, 1) + datetime.timedelta(days=int(rand() * 365 * 50))
+            developer = self.developers[region % len(self.developers)].pk
+            rows.append((
+                pk, names[i], self.id_card(born, seen_ids), self.mobile(seen_phones),
+                f"{self.region_code[region]}片区{int(rand() * 300) + 1}村", region, developer, developer,
+                developer if rand() < 0.8 else clerk, CROPS[i % len(CROPS)], Decimal(int(rand() * 3000) + 5),
+                "", "", self.loader.timestamp(created + datetime.timedelta(minutes=i)), clerk, 1,
+            ))
+            birthdays.append(self.birthday_row(len(birthdays) + 1, None, pk, "customer", born))
+        fields = ["id", "name", "id_card", "phone", "address", "region", "regional_lead", "developer", "salesperson",
+                  "crops", "acreage_mu", "machinery", "notes", "created_at", "created_by", "version"]
+        self.customer_region = [0] + [row[5] for row in rows]
+        count = self.loader.load("customers.Customer", fields, rows)
+        del rows
+        born_count = self.loader.load(
+            "customers.Birthday",
+            ["id", "dealer", "customer", "person", "calendar", "year", "month", "day", "is_leap_month"],
+            birthdays,
+        )
+        return {"customers": count, "birthdays": born_count}
+
+    def purchases(self):
+        n, customers = self.counts["purchases"], self.counts["customers"]
+        start = self.today - datetime.timedelta(days=730)
+        rand = self.random.random
+        authorized_by_region, authorized = self.authorized_by_region, self.authorized
+
+        def rows():
+            for i in range(n):
+                customer = int(rand() * customers) + 1
+                product, price = PRODUCTS[int(rand() * len(PRODUCTS))]
+                quantity = 1 if rand() < 0.85 else 2
+                method = "dealer" if rand() < 0.7 else ("subsidy" if rand() < 0.5 else "direct")
+                dealers = authorized_by_region.get(self.customer_region[customer]) or authorized
+                dealer = dealers[int(rand() * len(dealers))] if method == "dealer" else None
+                payment = "subsidy" if method == "subsidy" else ("cash", "transfer", "instalments")[int(rand() * 3)]
+                created = self.loader.timestamp(datetime.datetime.combine(start, datetime.time(10)))
+                yield (i + 1, customer, start + datetime.timedelta(days=int(rand() * 730)), product, quantity,
+                       Decimal(price), Decimal(price * quantity), method, payment, dealer, created)
+
+        fields = ["id", "customer", "date", "product_model", "quantity", "unit_price", "amount", "purchase_method",
+                  "payment_method", "dealer", "created_at"]
+        return {"purchases": self.loader.load("customers.Purchase", fields, rows())}
+
+    def tickets(self):
+        n, customers = self.counts["tickets"], self.counts["customers"]
+        start = datetime.datetime.combine(self.today, datetime.time(8)) - datetime.timedelta(days=730)
+        rand = self.random.random
+        moments = sorted(start + datetime.timedelta(minutes=int(rand() * 730 * 24 * 60)) for _ in range(n))
+        self.ticket_seq = {}
+        repair, clerk = self.users["repair"].pk, self.users["clerk"].pk
+        names = self.names(n)
+        ts = self.loader.timestamp
+        rows = []
+        for i, received in enumerate(moments):
+            month = f"{received:%Y%m}"
+            self.ticket_seq[month] = self.ticket_seq.get(month, 0) + 1
+            customer = int(rand() * customers) + 1
+            region = self.customer_region[customer]
+            by_dealer = self.aftersales_by.get(region) == "dealer" and region in self.authorized_by_region
+            dealers = self.authorized_by_region.get(region, [])
+            age = (datetime.datetime.combine(self.today, datetime.time(8)) - received).days
+            status = "archived" if age > 30 else ("closed", "repaired", "in_progress", "dispatched", "registered")[i % 5]
+            closed = status in ("closed", "archived")
+            rows.append((
+                i + 1, f"SH-{month}-{self.ticket_seq[month]:04d}", ts(received), names[i], self.mobile(set()),
+                customer, region, PRODUCTS[i % len(PRODUCTS)][0], f"LR{received:%y}{i:07d}", None,
+                ("repair", "complaint", "question")[i % 3], PROBLEMS[i % len(PROBLEMS)], i % 97 == 0, status,
+                "dealer" if by_dealer else "company", dealers[i % len(dealers)] if by_dealer else None,
+                None if by_dealer else repair, ts(received + datetime.timedelta(minutes=int(rand() * 180))),
+                None, ts(received + datetime.timedelta(days=1 + int(rand() * 5))) if closed else None,
+                1 + int(rand() * 5) if closed else None, clerk,
+            ))
+        fields = ["id", "number", "received_at", "caller_name", "caller_phone", "customer", "region", "product_model",
+                  "serial_number", "purchase_date", "kind", "problem", "is_major", "status", "handled_by", "dealer",
+                  "assignee", "first_contact_at", "escalated_at", "closed_at", "satisfaction", "created_by"]
+        return {"tickets": self.loader.load("aftersales.Ticket", fields, rows)}
+
+    def shipments(self):
+        n, customers = self.counts["shipments"], self.counts["customers"]
+        carriers = [(i + 1, name, "", "", i < 4, Decimal("4.5") - Decimal(i) / 10) for i, name in enumerate(CARRIERS)]
+        self.loader.load("logistics.Carrier", ["id", "name", "contact", "phone", "is_preferred", "rating"], carriers)
+        start = self.today - datetime.timedelta(days=730)
+        rand = self.random.random
+        shipments, events = [], []
+        for i in range(n):
+            pk = i + 1
+            shipped = start + datetime.timedelta(days=int(rand() * 730))
+            to_dealer = rand() < 0.6
+            customer = int(rand() * customers) + 1
+            dealer = self.authorized[i % len(self.authorized)] if to_dealer else None
+            age = (self.today - shipped).days
+            status = "accepted" if age > 10 else ("in_transit", "delivered", "registered")[i % 3]
+            delivered = shipped + datetime.timedelta(days=2 + int(rand() * 5)) if status in ("delivered", "accepted") else None
+            shipments.append((
+                pk, 1 + i % len(CARRIERS), f"WB{shipped:%y%m%d}{i:07d}", shipped, dealer, None if to_dealer else customer,
+                self.customer_region[customer], PRODUCTS[i % len(PRODUCTS)][0], 1 + i % 3,
+                shipped + datetime.timedelta(days=5), delivered, status,
+            ))
+            steps = {"registered": 1, "in_transit": 2, "delivered": 3, "accepted": 4}[status]
+            for k, step in enumerate(("registered", "in_transit", "delivered", "accepted")[:steps]):
+                moment = datetime.datetime.combine(shipped, datetime.time(9)) + datetime.timedelta(days=k * 2)
+                events.append((len(events) + 1, pk, self.loader.timestamp(moment), step, "", ""))
+        count = self.loader.load(
+            "logistics.Shipment",
+            ["id", "carrier", "waybill_number", "shipped_on", "dealer", "customer", "region", "goods", "quantity",
+             "promised_on", "delivered_on", "status"],
+            shipments,
+        )
+        event_count = self.loader.load(
+            "logistics.ShipmentEvent", ["id", "shipment", "at", "status", "location", "note"], events
+        )
+        return {"carriers": len(carriers), "shipments": count, "shipment_events": event_count}
+
+    def number_series(self):
+        """The numbering service continues each series after the synthetic numbers, gaplessly."""
+        series = [NumberSeries(key=series_key("dealer_resource", region=code), last_value=n)
+                  for code, n in self.resource_seq.items()]
+        series += [NumberSeries(key=series_key("authorized_dealer", grade=grade, region=code), last_value=n)
+                   for (grade, code), n in self.card_seq.items()]
+        series += [NumberSeries(key=series_key("ticket", yyyymm=month), last_value=n) for month, n in self.ticket_seq.items()]
+        NumberSeries.objects.bulk_create(series, batch_size=1000)
+
+
+def reset():
+    """Empty every table the synthetic department fills (and the number series)."""
+    labels = TABLES + ["salesdesk.NumberSeries", "salesdesk.AuditEntry", "salesdesk.OutboxMessage"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = ", ".join(f'"{apps.get_model(label)._meta.db_table}"' for label in labels)
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        else:
+            for label in labels:
+                cursor.execute(f'DELETE FROM "{apps.get_model(label)._meta.db_table}"')
