@@ -14,6 +14,7 @@ import io
 import random
 import time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -28,6 +29,7 @@ from salesdesk.models import NumberSeries, Role, StaffProfile
 from salesdesk.numbering import series_key
 from salesdesk.pii import id_card_check_digit
 
+LOCAL = ZoneInfo("Asia/Shanghai")
 AT_SCALE_1 = {
     "regions": 300, "dealers": 2_000, "customers": 500_000, "purchases": 2_000_000,
     "tickets": 100_000, "shipments": 50_000,
@@ -101,7 +103,9 @@ class Loader:
                 )
 
     def timestamp(self, moment):
-        return moment.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.postgres else "")
+        """A naive local (Asia/Shanghai) time, stored as UTC like Django stores aware datetimes."""
+        utc = moment.replace(tzinfo=LOCAL).astimezone(datetime.timezone.utc)
+        return utc.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.postgres else "")
 
     def drop_secondary_indexes(self, labels):
         """PostgreSQL: drop the non-constraint indexes of the big tables; returns their definitions."""
@@ -228,9 +232,12 @@ class Department:
         self.users, self.developers = users, developers
         big = ["customers.Customer", "customers.Purchase", "customers.Birthday", "aftersales.Ticket",
                "logistics.Shipment", "logistics.ShipmentEvent"]
-        indexes = self.loader.drop_secondary_indexes(big)
         written = {}
-        with transaction.atomic():
+        with transaction.atomic():  # on PostgreSQL the DDL too: a failed build leaves the indexes as they were
+            if self.loader.postgres:
+                with connection.cursor() as cursor:  # check foreign keys as rows arrive, so indexes can be built
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            indexes = self.loader.drop_secondary_indexes(big)
             for step in (self.regions, self.dealers, self.customers, self.purchases, self.tickets, self.shipments):
                 t0 = time.perf_counter()
                 counts = step()

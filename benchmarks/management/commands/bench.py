@@ -1,0 +1,192 @@
+"""Time the pages and jobs that matter on the data in the configured database (see bench_data).
+
+For each item: median and p95 over repeated runs, its SQL query count, and a ratio to a baseline
+measured in the same run — for a page, the SQL it needs run bare (the same statements and
+parameters through a plain cursor); for a job, the library's default way of doing the same work.
+"""
+
+import json
+import os
+import platform
+import statistics
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Customer, Purchase, Region
+
+GOALS = {"median_ms": 50, "p95_ms": 150, "ratio": 3, "queries": 12, "search_median_ms": 20}
+
+
+class SqlRecorder:
+    """Records the statements a request runs, with their parameters, to replay them bare."""
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, params, many))
+        return execute(sql, params, many, context)
+
+
+def replay(statements):
+    with connection.cursor() as cursor:
+        for sql, params, many in statements:
+            if many:
+                continue
+            cursor.execute(sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
+
+
+def timed(function, runs):
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def machine():
+    memory = ""
+    try:
+        with open("/proc/meminfo") as info:
+            memory = f"{int(info.readline().split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory": memory, "python": platform.python_version(), "os": platform.platform()}
+
+
+def database():
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if vendor == "postgresql" else "SELECT sqlite_version()")
+        version = cursor.fetchone()[0]
+    return f"{vendor} {version.split(' on ')[0]}"
+
+
+class Command(BaseCommand):
+    help = "Benchmark the archive pages (and later the jobs) on the data in the configured database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quick", action="store_true", help="few runs: a smoke test, not a measurement")
+        parser.add_argument("--runs", type=int, default=None, help="timed runs per item (default 30, quick 3)")
+        parser.add_argument("--json", dest="json_file", default=None, help="also write the results to this file")
+        parser.add_argument("--only", default=None, help="comma-separated item names")
+
+    def handle(self, *args, quick, runs, json_file, only, **options):
+        runs = runs or (3 if quick else 30)
+        warmup = 1 if quick else 3
+        if not Customer.objects.exists():
+            raise CommandError("No data: run `python manage.py bench_data --scale 0.01 --reset` (or --scale 1) first.")
+        client = Client()
+        clerk = get_user_model().objects.filter(username="clerk").first()
+        if clerk is None:
+            raise CommandError("No user 'clerk': run bench_data or seed_demo first.")
+        client.force_login(clerk)
+        wanted = set(only.split(",")) if only else None
+        results = []
+        for name, url, kind in self.items():
+            if wanted and name not in wanted:
+                continue
+            results.append(self.measure_page(client, name, url, kind, runs, warmup))
+        report = {
+            "database": database(),
+            "machine": machine(),
+            "rows": {"customers": Customer.objects.count(), "purchases": Purchase.objects.count(),
+                     "regions": Region.objects.count()},
+            "runs": runs,
+            "goals": GOALS,
+            "items": results,
+        }
+        self.print_table(report)
+        if json_file:
+            with open(json_file, "w") as out:
+                json.dump(report, out, indent=2, ensure_ascii=False)
+            self.stdout.write(f"Wrote {json_file}")
+
+    def items(self):
+        """(name, url, kind): kind 'search' items have the stricter search goal."""
+        sample = Customer.objects.order_by("pk")[Customer.objects.order_by("-pk").values_list("pk", flat=True)[0] // 2 :].first()
+        sample = sample or Customer.objects.first()
+        busiest = (
+            Region.objects.filter(parent__isnull=True).order_by("pk").first()
+            or Region.objects.order_by("pk").first()
+        )
+        with_purchases = Purchase.objects.order_by("-pk").values_list("customer_id", flat=True).first() or sample.pk
+        deep = max(2, min(500, Customer.objects.count() // 40))  # page 500 of 20 rows at real size
+        return [
+            ("dashboard", "/", "page"),
+            ("dealer_list", "/archives/dealers/", "page"),
+            ("customer_list", "/archives/customers/", "page"),
+            ("customer_list_region", f"/archives/customers/?region={busiest.pk}", "page"),
+            ("customer_search_phone", f"/archives/customers/?q={sample.phone}", "search"),
+            ("customer_search_name", f"/archives/customers/?q={sample.name}", "page"),
+            ("customer_search_id", f"/archives/customers/?q={sample.id_card}", "search"),
+            ("customer_deep_page", f"/archives/customers/?page={deep}", "page"),
+            ("customer_detail", f"/archives/customers/{with_purchases}/", "page"),
+        ]
+
+    def measure_page(self, client, name, url, kind, runs, warmup):
+        for _ in range(warmup):
+            response = client.get(url)
+            if response.status_code != 200:
+                raise CommandError(f"{name}: {url} answered {response.status_code}")
+        recorder = SqlRecorder()
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(recorder):
+            client.get(url)
+        queries = len(captured.captured_queries)  # now: the next request resets the query log
+        samples = timed(lambda: client.get(url), runs)
+        for _ in range(warmup):
+            replay(recorder.statements)
+        bare = timed(lambda: replay(recorder.statements), runs)
+        median, bare_median = statistics.median(samples), statistics.median(bare)
+        return {
+            "name": name,
+            "kind": kind,
+            "url": url,
+            "median_ms": round(median, 2),
+            "p95_ms": round(p95(samples), 2),
+            "queries": queries,
+            "baseline": "the page's SQL run bare",
+            "baseline_ms": round(bare_median, 2),
+            "ratio": round(median / bare_median, 2) if bare_median else None,
+        }
+
+    def print_table(self, report):
+        self.stdout.write(f"Database: {report['database']}; machine: {report['machine']['cpus']} CPUs, "
+                          f"{report['machine']['memory']}, {report['machine']['cpu']}")
+        self.stdout.write(f"Rows: {report['rows']}; {report['runs']} runs per item")
+        header = f"{'item':24} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'bare SQL ms':>12} {'ratio':>6}  goal"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for item in report["items"]:
+            limit = GOALS["search_median_ms"] if item["kind"] == "search" else GOALS["median_ms"]
+            met = (
+                item["median_ms"] < limit and item["p95_ms"] < GOALS["p95_ms"]
+                and (item["ratio"] or 0) <= GOALS["ratio"] and item["queries"] <= GOALS["queries"]
+            )
+            self.stdout.write(
+                f"{item['name']:24} {item['median_ms']:>10.2f} {item['p95_ms']:>8.2f} {item['queries']:>8} "
+                f"{item['baseline_ms']:>12.2f} {item['ratio'] or 0:>6.2f}  {'met' if met else 'MISSED'}"
+            )
+        self.stdout.write(f"Goals: median < {GOALS['median_ms']} ms (searches < {GOALS['search_median_ms']} ms), "
+                          f"p95 < {GOALS['p95_ms']} ms, ratio ≤ {GOALS['ratio']}, queries ≤ {GOALS['queries']}. "
+                          f"DEBUG={settings.DEBUG}")

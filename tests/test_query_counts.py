@@ -1,0 +1,87 @@
+"""The query count of every list page is constant (it does not grow with the page size) and at
+most 12; detail pages have a fixed count whatever the record holds."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import Customer, Dealer, Purchase, Region
+from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, Role, StaffProfile
+
+User = get_user_model()
+
+# url name -> queries for the clerk (or the manager for the access list), at any page size
+LISTS = {
+    "customers:dealer_list": 6,
+    "customers:customer_list": 6,
+    "audit_list": 4,
+    "outbox_list": 4,
+    "staff_list": 5,
+    "access_list": 4,
+}
+DETAILS = {
+    "customers:dealer_detail": 7,
+    "customers:dealer_card": 6,
+    "customers:customer_detail": 7,
+    "dashboard": 8,
+    "customers:region_list": 5,
+}
+
+
+@pytest.fixture
+def department(db, django_db_blocker):
+    call_command("bench_data", scale=0.03, seed=11, stdout=open("/dev/null", "w"))
+    clerk = User.objects.get(username="clerk")
+    member = User.objects.get(username="member")
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(AuditEntry(actor=clerk, action="customers.customer.updated", object_repr=f"客户{n}") for n in range(150))
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(key=f"k{n}", channel="sms", recipient=f"1390000{n:04d}", body="生日快乐", created_by=clerk) for n in range(150)
+    )
+    AccessRequest.objects.bulk_create(AccessRequest(requester=member, scope="all", reason="核对", days=3) for _ in range(150))
+    users = User.objects.bulk_create(User(username=f"staff{n:03d}", first_name=f"职员{n}") for n in range(150))
+    StaffProfile.objects.bulk_create(StaffProfile(user=user, name=user.first_name) for user in users)
+    for model in (Customer, Dealer):  # the content-type cache is warm in a running server
+        ContentType.objects.get_for_model(model)
+    return {"clerk": clerk, "manager": User.objects.get(username="manager")}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_query_count_does_not_grow_with_page_size(client, department, django_assert_num_queries, name):
+    client.force_login(department["manager"] if name in ("access_list", "audit_list") else department["clerk"])
+    for size in ((20, 50) if name == "customers:dealer_list" else (20, 100)):
+        with django_assert_num_queries(LISTS[name]):
+            response = client.get(reverse(name), {"per_page": size})
+        assert response.status_code == 200
+        assert len(response.context["page"].object_list) == size
+
+
+@pytest.mark.parametrize("name", DETAILS)
+def test_detail_query_count_is_fixed(client, department, django_assert_num_queries, name):
+    client.force_login(department["clerk"])
+    if name == "customers:customer_detail":
+        few = Customer.objects.filter(purchases__isnull=True).first() or Customer.objects.first()
+        many = max(Customer.objects.all()[:200], key=lambda c: c.purchases.count())
+        targets = [few, many]
+        assert many.purchases.count() >= 3
+    elif name in ("customers:dealer_detail", "customers:dealer_card"):
+        targets = list(Dealer.objects.authorized()[:2])
+    else:
+        targets = [None]
+    for target in targets:
+        url = reverse(name, kwargs={"pk": target.pk}) if target else reverse(name)
+        with django_assert_num_queries(DETAILS[name]):
+            response = client.get(url)
+        assert response.status_code == 200
+
+
+def test_the_department_is_big_enough_to_tell(department):
+    assert Customer.objects.count() == 15_000
+    assert Purchase.objects.count() == 60_000
+    assert Region.objects.count() >= 8
+    assert Dealer.objects.count() == 60
+    assert StaffProfile.objects.count() > 100
+    assert Role.CLERK in set(department["clerk"].groups.values_list("name", flat=True))
