@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Archives")
+
+    def ready(self):
+        from customers import signals
+
+        signals.connect()

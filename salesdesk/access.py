@@ -13,6 +13,7 @@ Every view, export, download and task asks `can(user, action, target)`; list pag
 Market developers also see the dealer intakes they submitted themselves.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -57,13 +58,26 @@ REGION_PATH_LOOKUP = {
 }
 
 
+ROLES_CACHE_KEY = "salesdesk:roles:{}"
+
+
 def roles_of(user):
-    """The user's role names, read once per request and kept on the user object."""
+    """The user's role names: kept on the user object for the request, and in the cache between
+    requests (forgotten the moment the user's groups change: `forget_roles`)."""
     if not user.is_authenticated:
         return frozenset()
     if not hasattr(user, "_salesdesk_roles"):
-        user._salesdesk_roles = frozenset(user.groups.values_list("name", flat=True))
+        key = ROLES_CACHE_KEY.format(user.pk)
+        roles = cache.get(key)
+        if roles is None:
+            roles = frozenset(user.groups.values_list("name", flat=True))
+            cache.set(key, roles, 300)
+        user._salesdesk_roles = roles
     return user._salesdesk_roles
+
+
+def forget_roles(user_ids):
+    cache.delete_many([ROLES_CACHE_KEY.format(pk) for pk in user_ids])
 
 
 def primary_role(user):

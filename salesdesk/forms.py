@@ -4,10 +4,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import AccessRequest, StaffProfile
+from salesdesk.widgets import quicken
 
 
 def style_fields(fields):
-    """Bootstrap classes on every widget, so templates render any form the same way."""
+    """Bootstrap classes on every widget, so templates render any form the same way; long
+    option lists render through the quick selects."""
+    quicken(fields)
     for field in fields.values():
         widget = field.widget
         if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):

@@ -163,6 +163,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SALESDESK_UPLOAD_MAX_BYTES = envint("SALESDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # Security: safe by default, strict when DEBUG is off behind TLS.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from the cache, kept in the database
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)
 X_FRAME_OPTIONS = "DENY"
@@ -178,8 +179,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECUR
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/ (no server).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# Cache: Redis when REDIS_URL is set (shared by every web process), otherwise in-process memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "salesdesk"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/ (no server).
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
