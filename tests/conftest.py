@@ -157,3 +157,22 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture(scope="module")
+def module_department(django_db_setup, django_db_blocker):
+    """A small synthetic department (bench_data), built once for a module and flushed after it.
+    Tests using it must also use `db`: their own changes roll back, the department stays."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    def build(scale, seed=11):
+        with django_db_blocker.unblock():
+            call_command("bench_data", scale=scale, seed=seed, stdout=open("/dev/null", "w"))
+
+    yield build
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)  # recreates the role groups (post_migrate)
+    ContentType.objects.clear_cache()
+    cache.clear()

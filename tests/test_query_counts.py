@@ -4,9 +4,7 @@ most 12; detail pages have a fixed count whatever the record holds."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from customers.models import Customer, Dealer, Purchase, Region
 from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, Role, StaffProfile
@@ -31,12 +29,16 @@ DETAILS = {
 }
 
 
-@pytest.fixture
-def department(db, django_db_blocker):
-    call_command("bench_data", scale=0.03, seed=11, stdout=open("/dev/null", "w"))
+@pytest.fixture(scope="module")
+def built(module_department, django_db_blocker):
+    module_department(0.03)
+    with django_db_blocker.unblock():
+        extras()
+
+
+def extras():
     clerk = User.objects.get(username="clerk")
     member = User.objects.get(username="member")
-    now = timezone.now()
     AuditEntry.objects.bulk_create(AuditEntry(actor=clerk, action="customers.customer.updated", object_repr=f"客户{n}") for n in range(150))
     OutboxMessage.objects.bulk_create(
         OutboxMessage(key=f"k{n}", channel="sms", recipient=f"1390000{n:04d}", body="生日快乐", created_by=clerk) for n in range(150)
@@ -44,9 +46,13 @@ def department(db, django_db_blocker):
     AccessRequest.objects.bulk_create(AccessRequest(requester=member, scope="all", reason="核对", days=3) for _ in range(150))
     users = User.objects.bulk_create(User(username=f"staff{n:03d}", first_name=f"职员{n}") for n in range(150))
     StaffProfile.objects.bulk_create(StaffProfile(user=user, name=user.first_name) for user in users)
+
+
+@pytest.fixture
+def department(built, db):
     for model in (Customer, Dealer):  # the content-type cache is warm in a running server
         ContentType.objects.get_for_model(model)
-    return {"clerk": clerk, "manager": User.objects.get(username="manager")}
+    return {"clerk": User.objects.get(username="clerk"), "manager": User.objects.get(username="manager")}
 
 
 @pytest.mark.parametrize("name", LISTS)

@@ -14,12 +14,14 @@ from logistics.models import Shipment, ShipmentEvent
 from salesdesk.numbering import next_number
 from salesdesk.pii import validate_id_card
 
-pytestmark = pytest.mark.django_db(transaction=True)
+@pytest.fixture(scope="module")
+def built(module_department):
+    module_department(0.002, seed=7)
 
 
 @pytest.fixture
-def department():
-    call_command("bench_data", scale=0.002, reset=True, seed=7, stdout=open("/dev/null", "w"))
+def department(built, db):
+    """The tiny department, built once for the module; each test's own changes roll back."""
 
 
 def test_tiny_department_has_the_scaled_counts(department):
