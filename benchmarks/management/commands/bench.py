@@ -179,13 +179,15 @@ class Command(BaseCommand):
         self.stdout.write("-" * len(header))
         for item in report["items"]:
             limit = GOALS["search_median_ms"] if item["kind"] == "search" else GOALS["median_ms"]
-            met = (
-                item["median_ms"] < limit and item["p95_ms"] < GOALS["p95_ms"]
-                and (item["ratio"] or 0) <= GOALS["ratio"] and item["queries"] <= GOALS["queries"]
-            )
+            missed = [
+                goal for goal, ok in [
+                    ("median", item["median_ms"] < limit), ("p95", item["p95_ms"] < GOALS["p95_ms"]),
+                    ("ratio", (item["ratio"] or 0) <= GOALS["ratio"]), ("queries", item["queries"] <= GOALS["queries"]),
+                ] if not ok
+            ]
             self.stdout.write(
                 f"{item['name']:24} {item['median_ms']:>10.2f} {item['p95_ms']:>8.2f} {item['queries']:>8} "
-                f"{item['baseline_ms']:>12.2f} {item['ratio'] or 0:>6.2f}  {'met' if met else 'MISSED'}"
+                f"{item['baseline_ms']:>12.2f} {item['ratio'] or 0:>6.2f}  {'met' if not missed else 'missed: ' + ', '.join(missed)}"
             )
         self.stdout.write(f"Goals: median < {GOALS['median_ms']} ms (searches < {GOALS['search_median_ms']} ms), "
                           f"p95 < {GOALS['p95_ms']} ms, ratio ≤ {GOALS['ratio']}, queries ≤ {GOALS['queries']}. "
