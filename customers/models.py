@@ -366,3 +366,52 @@ class Birthday(models.Model):
         from customers.dates import format_birthday
 
         return format_birthday(self)
+
+
+class ImportJob(models.Model):
+    """One spreadsheet the clerk imports: uploaded → previewed → imported (all rows or none)."""
+
+    class Kind(models.TextChoices):
+        REGIONS = "regions", _("Regions")
+        DEALERS = "dealers", _("Dealers")
+        CUSTOMERS = "customers", _("End customers and purchases")
+        STAFF = "staff", _("Department staff")
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", _("Skip rows that are already on file")
+        UPDATE = "update", _("Update the records on file")
+
+    kind = models.CharField(_("what"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    duplicates = models.CharField(_("duplicates"), max_length=6, choices=Duplicates.choices, default=Duplicates.SKIP)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UPLOADED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    error_file = models.FileField(_("error file"), upload_to="imports/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def progress(self):
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

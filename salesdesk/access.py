@@ -42,6 +42,9 @@ RULES = {
     "outbox.view": {C, M},
     "outbox.manage": {C},
     "staff.edit": {C},
+    "archive.import": {C},
+    "documents.query": {L, M, C},
+    "documents.edit": {C},
 }
 
 # Which archive category a record belongs to, for grants and `visible`.
@@ -50,6 +53,8 @@ CATEGORY_OF_MODEL = {
     "customers.customer": AccessRequest.Category.CUSTOMERS,
     "customers.purchase": AccessRequest.Category.CUSTOMERS,
     "salesdesk.staffprofile": AccessRequest.Category.STAFF,
+    "customers.document": AccessRequest.Category.DOCUMENTS,
+    "customers.documentversion": AccessRequest.Category.DOCUMENTS,
 }
 # Region-scoped grants cover the records whose region lies in the granted subtree.
 REGION_PATH_LOOKUP = {
@@ -131,8 +136,8 @@ def can(user, action, target=None):
         if action == "dealer.intake" and DEV in roles and C not in roles and not isinstance(target, (str, type(None))):
             return target.submitted_by_id == user.pk  # a developer edits their own intakes only
         return True
-    if action == "archive.query":
-        category = _category_of(target)
+    if action in ("archive.query", "documents.query"):
+        category = _category_of(target) if action == "archive.query" else AccessRequest.Category.DOCUMENTS
         obj = None if target is None or isinstance(target, str) else target
         if DEV in roles and category == AccessRequest.Category.DEALERS:
             if obj is None or obj.submitted_by_id == user.pk:

@@ -67,6 +67,7 @@ class AccessRequest(models.Model):
         DEALERS = "dealers", _("Dealers")
         CUSTOMERS = "customers", _("End customers")
         STAFF = "staff", _("Department staff")
+        DOCUMENTS = "documents", _("Department documents")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
