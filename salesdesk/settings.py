@@ -160,7 +160,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: downloads go through views that ask the policy
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 SALESDESK_UPLOAD_MAX_BYTES = envint("SALESDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+SALESDESK_IMPORT_MAX_BYTES = envint("SALESDESK_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
 # Security: safe by default, strict when DEBUG is off behind TLS.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from the cache, kept in the database

@@ -8,7 +8,8 @@ register = template.Library()
 STATUS_COLORS = {
     "draft": "secondary", "submitted": "warning", "returned": "danger", "approved": "info", "filed": "primary",
     "authorized": "success", "pending": "warning", "rejected": "danger", "queued": "secondary", "sending": "info",
-    "sent": "success", "failed": "danger", "cancelled": "secondary",
+    "sent": "success", "failed": "danger", "cancelled": "secondary", "uploaded": "secondary", "checking": "info",
+    "checked": "warning", "importing": "info", "done": "success",
 }
 
 
@@ -79,3 +80,13 @@ def yuan(value):
     from decimal import Decimal
 
     return f"¥{Decimal(value):,.2f}"
+
+
+@register.simple_tag
+def import_status_label(status):
+    from django.utils.translation import gettext
+
+    labels = {"new": gettext("New"), "updated": gettext("Updated"), "unchanged": gettext("Unchanged"),
+              "skipped": gettext("Skipped (already on file)"), "error": gettext("Error")}
+    colors = {"new": "success", "updated": "primary", "unchanged": "secondary", "skipped": "secondary", "error": "danger"}
+    return format_html('<span class="badge text-bg-{}">{}</span>', colors.get(status, "secondary"), labels.get(status, status))

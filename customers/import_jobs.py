@@ -1,0 +1,150 @@
+"""The clerk's import, as a job: upload → check (preview) → confirm → import, all or nothing.
+
+Small files are checked and imported in the request; larger ones in a Celery task that reports
+its progress on the job row, so the clerk can leave the page and come back.
+"""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.imports import importer_for
+from customers.models import ImportJob
+from customers.spreadsheets import SpreadsheetError, neutralise
+from salesdesk import audit
+from salesdesk.access import require
+from salesdesk.errors import DomainError
+
+BACKGROUND_BYTES = 256 * 1024  # files above this size run in the worker
+State = ImportJob.State
+
+
+def in_background(job):
+    return job.file.size > BACKGROUND_BYTES
+
+
+@transaction.atomic
+def import_upload(*, by, kind, upload, duplicates):
+    require(by, "archive.import")
+    job = ImportJob(kind=kind, original_name=upload.name[:200], duplicates=duplicates, created_by=by)
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    audit.record(job, "customers.import.uploaded", by=by, data={"file": job.original_name, "kind": kind})
+    if in_background(job):
+        from customers.tasks import import_check_task
+
+        transaction.on_commit(lambda: import_check_task.delay(job.pk))
+    return job
+
+
+def _progress(job):
+    def report(done):
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+    return report
+
+
+def import_check(*, job):
+    """Read and check every row; keep the preview and the error workbook. Writes no archive record."""
+    ImportJob.objects.filter(pk=job.pk).update(state=State.CHECKING, processed_rows=0)
+    importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
+    with job.file.open("rb") as upload:
+        try:
+            report = importer.check(io.BytesIO(upload.read()))
+        except SpreadsheetError as exc:
+            return _fail(job, exc.message)
+    job.refresh_from_db()
+    job.state = State.CHECKED
+    job.total_rows = job.processed_rows = report.total
+    job.counts = report.counts
+    job.report = report.as_json()
+    job.message = ""
+    if report.failed:
+        job.error_file.save(f"errors-{job.pk}.xlsx", ContentFile(error_workbook(report)), save=False)
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_confirm(*, job, by):
+    require(by, "archive.import")
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.state != State.CHECKED:
+        raise DomainError(_("This import is not waiting for confirmation."))
+    if job.counts.get("error"):
+        raise DomainError(_("Rows have errors: fix them in the file and upload it again. Nothing was imported."))
+    job.state = State.IMPORTING
+    job.processed_rows = 0
+    job.save(update_fields=["state", "processed_rows"])
+    audit.record(job, "customers.import.confirmed", by=by, data={"rows": job.total_rows})
+    if in_background(job):
+        from customers.tasks import import_apply_task
+
+        transaction.on_commit(lambda: import_apply_task.delay(job.pk))
+    return job
+
+
+def import_apply(*, job):
+    """Check again (the archives may have changed since the preview) and write all rows or none."""
+    job = ImportJob.objects.get(pk=job.pk)
+    if job.state != State.IMPORTING:
+        return job  # a duplicated task: the first one did (or is doing) the work
+    importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
+    with job.file.open("rb") as upload:
+        try:
+            report = importer.apply(io.BytesIO(upload.read()))
+        except SpreadsheetError as exc:
+            return _fail(job, exc.message)
+    job.refresh_from_db()
+    job.counts = report.counts
+    job.report = report.as_json()
+    job.finished_at = timezone.now()
+    if report.written:
+        job.state = State.DONE
+        job.processed_rows = report.total
+    else:
+        job.state = State.FAILED
+        job.message = _("Rows failed the check this time (the archives changed since the preview). Nothing was imported.")
+    job.save()
+    return job
+
+
+def _fail(job, message):
+    ImportJob.objects.filter(pk=job.pk).update(state=State.FAILED, message=message, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def error_workbook(report):
+    """The failed rows as the clerk sent them, with an error column, to fix and upload again."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Rows with errors"))
+    sheet.append([_("Row"), *report.headers, _("Errors")])
+    for number, values, errors in report.failed:
+        cells = [_sheet_value(value) for value in values][: len(report.headers)]
+        cells += [None] * (len(report.headers) - len(cells))
+        sheet.append([number, *cells, "；".join(f"{column}：{message}" for column, message in errors)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_value(value):
+    return neutralise(value)
+
+
+def template_workbook(kind):
+    """An empty workbook with the Chinese headers of one kind, to fill in."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(ImportJob.Kind(kind).label))
+    sheet.append(importer_for(kind, by=None).template_headers())
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,520 @@
+"""Importing the archives from spreadsheets: check every row first, then write all or nothing.
+
+    report = importer_for("customers", by=clerk, duplicates="skip").check(upload)   # no writes
+    report = importer_for("customers", by=clerk, duplicates="update").apply(upload) # all or nothing
+
+Columns are found by the Chinese headers of `customers.resources` (the download templates) or the
+English field names. Every problem is reported with its row, its column and what is wrong. A
+duplicate (same ID-card number or phone for a customer, same company in the same region for a
+dealer, same code for a region) is skipped or updated, as the clerk chooses.
+
+End customers take the bulk path: one pass over the file keeps the cleaned rows as tuples, the
+duplicates are looked up in batches, and the writes are bulk inserts and updates in one
+transaction. Regions, dealers and staff are small files and go through the per-record services.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customers import services, spreadsheets as cells
+from customers.models import Customer, Dealer, Purchase, Region
+from customers.resources import CustomerResource, DealerResource, PurchaseResource, RegionResource, StaffResource
+from salesdesk import audit
+from salesdesk.models import AuditEntry, StaffProfile
+
+BATCH = 2000
+PREVIEW_ROWS = 50  # rows of each kind kept for the preview page
+MAX_REPORTED_ERRORS = 5000
+
+
+@dataclass
+class Report:
+    headers: list = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "error": 0})
+    preview: list = field(default_factory=list)  # [(row, status, summary, errors)]
+    failed: list = field(default_factory=list)  # [(row, original values, [(column, message)])]
+    total: int = 0
+    written: bool = False
+
+    @property
+    def ok(self):
+        return self.counts["error"] == 0
+
+    def add(self, number, status, summary="", errors=(), values=None):
+        self.counts[status] += 1
+        self.total += 1
+        if status == "error" and len(self.failed) < MAX_REPORTED_ERRORS:
+            self.failed.append((number, list(values or ()), list(errors)))
+        shown = sum(1 for row in self.preview if row[1] == status)
+        if shown < PREVIEW_ROWS:
+            self.preview.append((number, status, summary, [f"{column}: {message}" for column, message in errors]))
+
+    def error_lines(self):
+        return [
+            _("Row %(row)s, column “%(column)s”: %(message)s") % {"row": number, "column": column, "message": message}
+            for number, _values, errors in self.failed
+            for column, message in errors
+        ]
+
+    def as_json(self):
+        return {"headers": self.headers, "counts": self.counts, "preview": self.preview, "failed": self.failed,
+                "total": self.total, "written": self.written}
+
+
+class Column:
+    def __init__(self, name, header, clean, required=False):
+        self.name, self.header, self.clean, self.required = name, header, clean, required
+
+
+class Importer:
+    """Reads, checks and writes one kind of archive record. A subclass gives `kind`, `resources`,
+    `required`, `cleaners()`, `plan(rows, found, report)` and `write(plan, report)`."""
+
+    resources = ()
+    required = ()
+
+    def __init__(self, *, by, duplicates="skip", progress=None):
+        self.by = by
+        self.update = duplicates == "update"
+        self.progress = progress or (lambda done: None)
+
+    # Columns -----------------------------------------------------------------------------
+
+    def columns(self):
+        cleaners = self.cleaners()
+        columns = []
+        for resource in self.resources:
+            for resource_field in resource().get_fields():
+                name = resource_field.attribute
+                if name in cleaners and not resource_field.readonly:
+                    columns.append(Column(name, resource_field.column_name, cleaners[name], name in self.required))
+        return columns
+
+    def cleaners(self):
+        return {}
+
+    def template_headers(self):
+        return [column.header for column in self.columns()]
+
+    def locate(self, headers):
+        """{column name: index in the row}; refuses a file without the required columns."""
+        by_header = {}
+        for column in self.columns():
+            header = cells.clean_header(column.header)  # the file's headers are cleaned the same way
+            by_header[header] = column
+            by_header[column.name] = column
+            by_header[re.sub(r"\(.*\)$", "", header)] = column  # 门店面积（平方米） also as 门店面积
+        found, unknown = {}, []
+        for index, header in enumerate(headers):
+            column = by_header.get(header)
+            if column is None:
+                unknown.append(header)
+            else:
+                found[column.name] = (index, column)
+        missing = [column.header for column in self.columns() if column.required and column.name not in found]
+        if missing:
+            raise cells.SpreadsheetError(
+                _("The file has no column %(columns)s. Download the template to see the columns.")
+                % {"columns": "、".join(f"“{m}”" for m in missing)}
+            )
+        return found, unknown
+
+    # Checking ----------------------------------------------------------------------------
+
+    def clean_row(self, values, found):
+        clean, errors = {}, []
+        for name, (index, column) in found.items():
+            raw = values[index] if index < len(values) else None
+            try:
+                clean[name] = column.clean(raw)
+            except ValueError as exc:
+                errors.append((column.header, str(exc)))
+                continue
+            if column.required and clean[name] in ("", None):
+                errors.append((column.header, _("This column must be filled in.")))
+        return clean, errors
+
+    def check(self, upload):
+        return self._run(upload, write=False)
+
+    def apply(self, upload):
+        """Check every row; if none fails, write them all in one transaction."""
+        return self._run(upload, write=True)
+
+    def _run(self, upload, write):
+        headers, rows = cells.read_table(upload)
+        found, _unknown = self.locate(headers)
+        report = Report(headers=headers)
+        plan = self.plan(rows, found, report)
+        if write and report.ok and report.total:
+            with transaction.atomic():
+                self.write(plan, report)
+            report.written = True
+        return report
+
+
+
+class CustomerImporter(Importer):
+    kind = "customers"
+    resources = (CustomerResource, PurchaseResource)
+    required = ("name", "phone", "region")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.regions = dict(Region.objects.values_list("code", "pk"))
+        self.dealers = {}
+        for pk, company in Dealer.objects.values_list("pk", "company"):
+            self.dealers.setdefault(company, pk)
+        self.methods = choice_lookup(Purchase.Method.choices)
+        self.payments = choice_lookup(Purchase.Payment.choices)
+
+    def cleaners(self):
+        def region(value):
+            code = cells.narrow(value).upper() if value not in (None, "") else ""
+            if code and code not in self.regions:
+                raise ValueError(_("No region has the code “%(code)s”.") % {"code": code})
+            return self.regions.get(code)
+
+        def dealer(value):
+            name = cells.text(value)
+            if name and name not in self.dealers:
+                raise ValueError(_("No dealer is called “%(name)s”.") % {"name": name})
+            return self.dealers.get(name)
+
+        return {
+            "name": lambda v: cells.text(v, 50), "id_card": cells.id_card, "phone": cells.phone,
+            "address": lambda v: cells.text(v, 200), "region": region, "crops": lambda v: cells.text(v, 100),
+            "acreage_mu": lambda v: cells.decimal(v, 1), "machinery": cells.text, "notes": cells.text,
+            "date": cells.date, "product_model": lambda v: cells.text(v, 50), "quantity": cells.integer,
+            "unit_price": cells.decimal, "amount": cells.decimal,
+            "purchase_method": lambda v: lookup(self.methods, v), "payment_method": lambda v: lookup(self.payments, v),
+            "dealer": dealer,
+        }
+
+    CUSTOMER_FIELDS = ["name", "id_card", "phone", "address", "region", "crops", "acreage_mu", "machinery", "notes"]
+    PURCHASE_FIELDS = ["date", "product_model", "quantity", "unit_price", "amount", "purchase_method", "payment_method", "dealer"]
+
+    def purchase_of(self, clean):
+        values = {name: clean.get(name) for name in self.PURCHASE_FIELDS}
+        if all(value in (None, "") for value in values.values()):
+            return None, []
+        errors = []
+        for name in ("date", "product_model", "quantity", "unit_price", "purchase_method", "payment_method"):
+            if values[name] in (None, ""):
+                errors.append((self.header_of(name), _("A purchase needs this column.")))
+        if values.get("purchase_method") == Purchase.Method.DEALER and not values.get("dealer"):
+            errors.append((self.header_of("dealer"), _("A purchase through a dealer names the dealer.")))
+        if values.get("quantity") is not None and values["quantity"] < 1:
+            errors.append((self.header_of("quantity"), _("The quantity is at least 1.")))
+        if not errors and values["amount"] is None:
+            values["amount"] = Purchase.amount_for(values["quantity"], values["unit_price"])
+        return values, errors
+
+    def header_of(self, name):
+        return next(column.header for column in self.columns() if column.name == name)
+
+    def plan(self, rows, found, report):
+        parsed = []  # (number, values, customer dict, purchase dict or None)
+        for count, (number, values) in enumerate(rows, start=1):
+            clean, errors = self.clean_row(values, found)
+            purchase, purchase_errors = self.purchase_of(clean)
+            errors += purchase_errors
+            if errors:
+                report.add(number, "error", clean.get("name", ""), errors, values)
+            else:
+                customer = {name: clean.get(name, "" if name not in ("region", "acreage_mu") else None) for name in self.CUSTOMER_FIELDS}
+                customer["id_card"] = customer["id_card"] or ""
+                parsed.append((number, values, customer, purchase))
+            if count % 1000 == 0:
+                self.progress(count)
+        existing_by_id, existing_by_phone = self.existing(parsed)
+        on_file = self.purchases_on_file({c.pk for c in [*existing_by_id.values(), *existing_by_phone.values()]})
+        plan = {"create": {}, "update": {}, "purchases": [], "seen": {}}
+        for number, values, customer, purchase in parsed:
+            key = customer["id_card"] or f"phone:{customer['phone']}"
+            if key in plan["seen"]:  # another purchase of a customer earlier in the file
+                status = plan["seen"][key]
+                if status != "skipped" and purchase:
+                    plan["purchases"].append((key, purchase))
+                report.add(number, "unchanged" if status != "skipped" else "skipped", customer["name"])
+                continue
+            existing = existing_by_id.get(customer["id_card"]) if customer["id_card"] else None
+            existing = existing or existing_by_phone.get(customer["phone"])
+            if existing is not None and purchase and self.purchase_key(existing.pk, purchase) in on_file:
+                purchase = None  # this purchase is already on file: importing the file again adds nothing
+            if existing is None:
+                status = "new"
+                plan["create"][key] = customer
+            elif not self.update:
+                status = "skipped"
+            else:
+                changes = {name: [_plain(getattr(existing, name + ("_id" if name == "region" else ""))), _plain(value)]
+                           for name, value in customer.items()
+                           if _plain(getattr(existing, name + ("_id" if name == "region" else ""))) != _plain(value)
+                           and not (name == "id_card" and not value)}
+                status = "updated" if changes or purchase else "unchanged"
+                plan["update"][key] = (existing, customer, changes)
+            plan["seen"][key] = status
+            if purchase and status != "skipped":
+                plan["purchases"].append((key, purchase))
+            report.add(number, status, customer["name"])
+        return plan
+
+    @staticmethod
+    def purchase_key(customer_id, purchase):
+        return (customer_id, purchase["date"], purchase["product_model"], purchase["quantity"], purchase["amount"])
+
+    def purchases_on_file(self, customer_ids):
+        ids, keys = sorted(customer_ids), set()
+        for start in range(0, len(ids), BATCH):
+            rows = Purchase.objects.filter(customer_id__in=ids[start:start + BATCH]).values_list(
+                "customer_id", "date", "product_model", "quantity", "amount")
+            keys.update(rows)
+        return keys
+
+    def existing(self, parsed):
+        ids = sorted({c["id_card"] for _n, _v, c, _p in parsed if c["id_card"]})
+        phones = sorted({c["phone"] for _n, _v, c, _p in parsed})
+        by_id, by_phone = {}, {}
+        fields = ["pk", "version", *self.CUSTOMER_FIELDS]
+        for start in range(0, len(ids), BATCH):
+            for customer in Customer.objects.filter(id_card__in=ids[start:start + BATCH]).only(*fields):
+                by_id[customer.id_card] = customer
+        for start in range(0, len(phones), BATCH):
+            for customer in Customer.objects.filter(phone__in=phones[start:start + BATCH]).only(*fields):
+                by_phone.setdefault(customer.phone, customer)
+        return by_id, by_phone
+
+    def write(self, plan, report):
+        pks = {}
+        keys = list(plan["create"])
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start:start + BATCH]
+            made = Customer.objects.bulk_create(
+                [Customer(**{("region_id" if k == "region" else k): v for k, v in plan["create"][key].items()}, created_by=self.by)
+                 for key in chunk]
+            )
+            pks.update(zip(chunk, (customer.pk for customer in made)))
+            self.progress(start + len(chunk))
+        updated, entries = [], []
+        for key, (existing, customer, changes) in plan["update"].items():
+            pks[key] = existing.pk
+            if changes:
+                for name, value in customer.items():
+                    if name == "id_card" and not value:
+                        continue
+                    setattr(existing, "region_id" if name == "region" else name, value)
+                existing.version += 1
+                updated.append(existing)
+                entries.append(AuditEntry(actor=self.by, action="customers.customer.updated", object_repr=existing.name,
+                                          object_id=str(existing.pk), content_type=_content_type(Customer),
+                                          changes=_masked(changes), data={"via": "import"}))
+        for start in range(0, len(updated), BATCH):
+            Customer.objects.bulk_update(updated[start:start + BATCH], ["version", *[
+                "region_id" if name == "region" else name for name in self.CUSTOMER_FIELDS]])
+        AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+        purchases = [Purchase(customer_id=pks[key], dealer_id=purchase.pop("dealer"), **purchase)
+                     for key, purchase in plan["purchases"]]
+        Purchase.objects.bulk_create(purchases, batch_size=BATCH)
+        audit.record(None, "customers.import.customers", by=self.by,
+                     data={**report.counts, "rows": report.total, "purchases": len(purchases)})
+
+
+class RegionImporter(Importer):
+    kind = "regions"
+    resources = (RegionResource,)
+    required = ("name", "code")
+
+    def cleaners(self):
+        choices = choice_lookup(Region.AftersalesBy.choices)
+        return {
+            "name": lambda v: cells.text(v, 50), "code": lambda v: cells.narrow(v).upper() if v not in (None, "") else "",
+            "parent": lambda v: cells.narrow(v).upper() if v not in (None, "") else "",
+            "aftersales_by": lambda v: lookup(choices, v) or Region.AftersalesBy.DEALER,
+        }
+
+    def plan(self, rows, found, report):
+        existing = {region.code: region for region in Region.objects.all()}
+        in_file = set()
+        plan = []
+        for number, values in rows:
+            clean, errors = self.clean_row(values, found)
+            code = clean.get("code", "")
+            if code and not (2 <= len(code) <= 12 and code.isalnum()):
+                errors.append((RegionResource.fields["code"].column_name, _("Use 2–12 capital letters or digits.")))
+            parent = clean.get("parent")
+            if parent and parent not in existing and parent not in in_file:
+                errors.append((RegionResource.fields["parent"].column_name,
+                               _("No region has the code “%(code)s” (a parent must come before its sub-regions).") % {"code": parent}))
+            if errors:
+                report.add(number, "error", clean.get("name", ""), errors, values)
+                continue
+            in_file.add(code)
+            if code in existing:
+                status = "updated" if self.update else "skipped"
+            else:
+                status = "new"
+            plan.append((status, clean))
+            report.add(number, status, f"{clean['name']} ({code})")
+        return plan
+
+    def write(self, plan, report):
+        for status, clean in plan:
+            parent = Region.objects.get(code=clean["parent"]) if clean["parent"] else None
+            data = {"name": clean["name"], "code": clean["code"], "parent": parent, "aftersales_by": clean["aftersales_by"]}
+            if status == "new":
+                services.region_create(by=self.by, data=data)
+            elif status == "updated":
+                services.region_update(region=Region.objects.get(code=clean["code"]), by=self.by, data=data)
+        audit.record(None, "customers.import.regions", by=self.by, data={**report.counts, "rows": report.total})
+
+
+class DealerImporter(Importer):
+    kind = "dealers"
+    resources = (DealerResource,)
+    required = ("company", "region", "contact", "contact_phone", "address")
+
+    def cleaners(self):
+        regions = dict(Region.objects.values_list("code", "pk"))
+        self.region_objects = {}
+
+        def region(value):
+            code = cells.narrow(value).upper() if value not in (None, "") else ""
+            if code and code not in regions:
+                raise ValueError(_("No region has the code “%(code)s”.") % {"code": code})
+            return regions.get(code)
+
+        return {
+            "company": lambda v: cells.text(v, 100), "region": region, "legal_rep": lambda v: cells.text(v, 50),
+            "legal_rep_phone": cells.phone, "principal": lambda v: cells.text(v, 50), "principal_phone": cells.phone,
+            "contact": lambda v: cells.text(v, 50), "contact_phone": cells.phone, "address": lambda v: cells.text(v, 200),
+            "business_scope": cells.text, "store_area": lambda v: cells.decimal(v, 1), "annual_sales": cells.decimal,
+            "brands": lambda v: cells.text(v, 200), "survey_date": cells.date, "opening_date": cells.date, "notes": cells.text,
+        }
+
+    def plan(self, rows, found, report):
+        existing = {(d.region_id, d.company): d for d in Dealer.objects.all()}
+        seen, plan = set(), []
+        for number, values in rows:
+            clean, errors = self.clean_row(values, found)
+            key = (clean.get("region"), clean.get("company"))
+            if not errors and key in seen:
+                errors.append((DealerResource.fields["company"].column_name, _("This company appears twice in the file for the same region.")))
+            if errors:
+                report.add(number, "error", clean.get("company", ""), errors, values)
+                continue
+            seen.add(key)
+            current = existing.get(key)
+            status = "new" if current is None else ("updated" if self.update else "skipped")
+            plan.append((status, current, clean))
+            report.add(number, status, clean["company"])
+        return plan
+
+    def write(self, plan, report):
+        for status, current, clean in plan:
+            data = {("region" if k == "region" else k): v for k, v in clean.items()}
+            data["region"] = Region.objects.get(pk=clean["region"])
+            if status == "new":
+                services.dealer_intake_create(by=self.by, data=data)
+            elif status == "updated":
+                data = {k: v for k, v in data.items() if v not in (None, "") or k == "notes"}
+                services.dealer_update(dealer=current, by=self.by, data=data, expected_version=current.version)
+        audit.record(None, "customers.import.dealers", by=self.by, data={**report.counts, "rows": report.total})
+
+
+class StaffImporter(Importer):
+    """Updates the staff profiles of existing user accounts, found by their login name."""
+
+    kind = "staff"
+    resources = (StaffResource,)
+    required = ("name",)
+
+    def columns(self):
+        return [Column("username", "登录名", lambda v: cells.text(v), required=True), *super().columns()]
+
+    def cleaners(self):
+        return {"name": lambda v: cells.text(v, 50), "title": lambda v: cells.text(v, 50), "mobile": cells.phone,
+                "qq": lambda v: cells.narrow(v) if v not in (None, "") else "", "wechat": lambda v: cells.text(v, 50),
+                "email": lambda v: cells.text(v, 254), "duties": cells.text}
+
+    def plan(self, rows, found, report):
+        profiles = {p.user.username: p for p in StaffProfile.objects.select_related("user")}
+        users = {u.username: u for u in get_user_model().objects.all()}
+        plan = []
+        for number, values in rows:
+            clean, errors = self.clean_row(values, found)
+            username = clean.pop("username", "")
+            if username and username not in users:
+                errors.append(("登录名", _("No user account has this login name.")))
+            if errors:
+                report.add(number, "error", clean.get("name", ""), errors, values)
+                continue
+            profile = profiles.get(username)
+            status = "new" if profile is None else ("updated" if self.update else "skipped")
+            plan.append((status, users[username], profile, clean))
+            report.add(number, status, clean["name"])
+        return plan
+
+    def write(self, plan, report):
+        from salesdesk.services import staff_profile_ensure, staff_profile_update
+
+        for status, user, profile, clean in plan:
+            if status == "new":
+                staff_profile_ensure(user=user, by=self.by, **clean)
+            elif status == "updated":
+                staff_profile_update(profile=profile, by=self.by, data=clean, expected_version=profile.version)
+        audit.record(None, "customers.import.staff", by=self.by, data={**report.counts, "rows": report.total})
+
+
+IMPORTERS = {"regions": RegionImporter, "dealers": DealerImporter, "customers": CustomerImporter, "staff": StaffImporter}
+
+
+def importer_for(kind, **kwargs):
+    return IMPORTERS[kind](**kwargs)
+
+
+def choice_lookup(choices):
+    """{code, Chinese label, English label (lower-case): code} for one set of choices."""
+    from django.utils import translation
+
+    table = {}
+    for code, label in choices:
+        table[code.lower()] = code
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                table[str(label).lower()] = code
+    return table
+
+
+def lookup(table, value):
+    if value in (None, ""):
+        return ""
+    raw = cells.narrow(value)
+    code = table.get(raw.lower())
+    if code is None:
+        raise ValueError(_("“%(value)s” is not one of the allowed values.") % {"value": raw})
+    return code
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value if value not in (None,) else ""
+
+
+def _content_type(model):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model)
+
+
+def _masked(changes):
+    from salesdesk.pii import SENSITIVE_FIELDS, mask
+
+    return {name: [mask(name, a) if name in SENSITIVE_FIELDS else a, mask(name, b) if name in SENSITIVE_FIELDS else b]
+            for name, (a, b) in changes.items()}

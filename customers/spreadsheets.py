@@ -1,0 +1,276 @@
+"""Reading the spreadsheets clerks bring: xlsx and csv, safely.
+
+`read_table(file)` returns the header row and an iterator of data rows, or raises
+`SpreadsheetError` with a message a clerk can act on. It refuses what is not a spreadsheet (by
+content, not by name), zip bombs, XML entity bombs (defusedxml, which openpyxl uses when it is
+installed), files with too many rows, and header rows with merged or empty cells; it stops at a
+long run of empty rows (a sheet "used" down to row 1,048,576). CSV files saved by a Chinese Excel
+(GBK / GB18030) are decoded as such, never stored as mojibake.
+
+The cleaners turn what Excel makes of typed values back into what the clerk meant: dates typed as
+text in Chinese formats, full-width digits, numbers that lost their leading zero or became 4.1e17.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 200_000
+MAX_EMPTY_RUN = 500  # this many empty rows in a row end the data
+MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read; nothing is imported."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def read_table(upload):
+    """(headers, rows): headers are cleaned strings; rows yield (row number, tuple of values)."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(XLSX_MAGIC):
+        return _read_xlsx(upload)
+    if head.startswith(OLE_MAGIC):
+        raise SpreadsheetError(_("This is an old Excel 97–2003 file (.xls). Save it as .xlsx in Excel and upload that."))
+    return _read_csv(upload)
+
+
+def _check_zip(upload):
+    try:
+        archive = zipfile.ZipFile(upload)
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(_("The file is damaged or is not an Excel workbook."))
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        raise SpreadsheetError(_("This is a zip file, not an Excel workbook."))
+    total = sum(info.file_size for info in archive.infolist())
+    packed = sum(info.compress_size for info in archive.infolist()) or 1
+    if total > MAX_UNCOMPRESSED or total / packed > MAX_COMPRESSION_RATIO:
+        raise SpreadsheetError(
+            _("The workbook unpacks to %(size)d MB; that is not a normal spreadsheet. Nothing was imported.")
+            % {"size": total // (1024 * 1024)}
+        )
+    upload.seek(0)
+
+
+def _read_xlsx(upload):
+    import openpyxl
+
+    _check_zip(upload)
+    try:
+        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = _first_nonempty(rows)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # defusedxml's entity errors, broken XML, bad styles: all "cannot read"
+        name = exc.__class__.__name__
+        if "Entit" in name or "DTD" in name or "Forbidden" in name:
+            raise SpreadsheetError(_("The workbook contains XML entities, which are not allowed. Nothing was imported."))
+        raise SpreadsheetError(_("The workbook cannot be read (%(error)s).") % {"error": name})
+    return _headers(header_row), _data_rows(rows)
+
+
+def _read_csv(upload):
+    raw = upload.read()
+    if b"\x00" in raw[:4096]:
+        raise SpreadsheetError(_("This file is not a spreadsheet (it is a binary file). Upload an .xlsx or .csv file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # gb18030 decodes any byte sequence, so this is only for safety
+        raise SpreadsheetError(_("The text encoding of this CSV file is not recognised. Save it as UTF-8 or GBK."))
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        raise SpreadsheetError(_("This CSV file is UTF-16; save it as “CSV UTF-8” or plain CSV."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = (tuple(row) for row in csv.reader(io.StringIO(text, newline=""), dialect))
+    header_row = _first_nonempty(rows)
+    return _headers(header_row), _data_rows(rows)
+
+
+def _empty(row):
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
+
+
+def _first_nonempty(rows):
+    for count, row in enumerate(rows):
+        if not _empty(row):
+            return row
+        if count > MAX_EMPTY_RUN:
+            break
+    raise SpreadsheetError(_("The file has no header row: the first row must name the columns."))
+
+
+def _headers(row):
+    headers = [clean_header(value) for value in row]
+    while headers and not headers[-1]:
+        headers.pop()
+    if any(not header for header in headers):
+        position = headers.index("") + 1
+        raise SpreadsheetError(
+            _("Column %(column)s of the header row is empty (merged header cells?). Give every column its own header.")
+            % {"column": position}
+        )
+    duplicates = sorted({header for header in headers if headers.count(header) > 1})
+    if duplicates:
+        raise SpreadsheetError(_("These columns appear twice in the header row: %(names)s.") % {"names": "、".join(duplicates)})
+    return headers
+
+
+def _data_rows(rows):
+    empty_run, count = 0, 0
+    for number, row in enumerate(rows, start=2):
+        if _empty(row):
+            empty_run += 1
+            if empty_run >= MAX_EMPTY_RUN:
+                return
+            continue
+        empty_run = 0
+        count += 1
+        if count > MAX_ROWS:
+            raise SpreadsheetError(
+                _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+            )
+        yield number, row
+
+
+def clean_header(value):
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("*").strip()
+    return text
+
+
+# Cleaners: value from a cell -> Python value, or ValueError with the message for the clerk. ------
+
+DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def narrow(value):
+    """Full-width digits, letters and signs to their plain forms (１２３ → 123)."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def text(value, max_length=None):
+    if value is None:
+        return ""
+    result = str(value).strip()
+    if max_length and len(result) > max_length:
+        raise ValueError(_("At most %(max)s characters.") % {"max": max_length})
+    return result
+
+
+def date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < value < 80000:  # an Excel serial date
+        return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+    raw = narrow(value).replace(" ", "")
+    if isinstance(value, (int, float)):
+        raw = str(int(value))
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                break
+    raise ValueError(_("“%(value)s” is not a date. Write it as 2026-03-05, 2026/3/5, 2026年3月5日 or 20260305.") % {"value": value})
+
+
+def decimal(value, places=2):
+    if value in (None, ""):
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    raw = narrow(value).replace(",", "").replace("¥", "").replace("元", "").replace(" ", "")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+    if number < 0:
+        raise ValueError(_("The number cannot be negative."))
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def integer(value):
+    number = decimal(value, places=0)
+    return None if number is None else int(number)
+
+
+def id_card(value):
+    from salesdesk.pii import normalize_id_card, validate_id_card
+
+    if value in (None, ""):
+        return ""
+    if isinstance(value, float):
+        raise ValueError(
+            _("Excel stored this ID-card number as a number (%(value)s) and lost its last digits. "
+              "Format the column as text, type the number again and upload the file.") % {"value": f"{value:.6g}"}
+        )
+    number = normalize_id_card(narrow(value))
+    if re.fullmatch(r"\d{17}[\dX]", number) is None and re.fullmatch(r"\d{16}[\dX]", number):
+        raise ValueError(_("This ID-card number has 17 characters: it lost its leading digit. Type it again as text."))
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_id_card(number)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0])
+    return number
+
+
+def phone(value):
+    if value in (None, ""):
+        return ""
+    if isinstance(value, float):
+        if value != int(value) or value > 1e15:
+            raise ValueError(_("Excel stored this phone number as a number and changed it. Format the column as text."))
+        value = int(value)
+    raw = narrow(value).replace(" ", "").replace("-", "") if not isinstance(value, int) else str(value)
+    if isinstance(value, int) and len(raw) in (9, 10, 11) and not raw.startswith(("0", "1")):
+        raw = "0" + raw  # a landline whose area code lost its leading zero in Excel
+    if not re.fullmatch(r"\+?\d{5,20}", raw):
+        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": value})
+    return raw
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would evaluate (=, +, -, @, tab, carriage return) gets a
+    leading apostrophe, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
