@@ -10,11 +10,9 @@ need no read-back; sequences and number series are set after the load.
 """
 
 import datetime
-import io
 import random
 import time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -25,11 +23,11 @@ from faker.providers.person.zh_CN import Provider as PersonData
 from faker.providers.phone_number.zh_CN import Provider as PhoneData
 from faker.providers.ssn.zh_CN import Provider as SsnData
 
+from salesdesk.bulk import Loader
 from salesdesk.models import NumberSeries, Role, StaffProfile
 from salesdesk.numbering import series_key
 from salesdesk.pii import id_card_check_digit
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 AT_SCALE_1 = {
     "regions": 300, "dealers": 2_000, "customers": 500_000, "purchases": 2_000_000,
     "tickets": 100_000, "shipments": 50_000,
@@ -61,100 +59,6 @@ def scaled(scale):
     counts["dealers"] = max(12, counts["dealers"])
     counts["customers"] = max(50, counts["customers"])
     return counts
-
-
-class Loader:
-    """Writes tuples into a model's table: COPY on PostgreSQL, executemany elsewhere."""
-
-    CHUNK = 200_000
-
-    def __init__(self):
-        self.postgres = connection.vendor == "postgresql"
-
-    def load(self, label, fields, rows):
-        model = apps.get_model(label)
-        table = model._meta.db_table
-        columns = [model._meta.get_field(name).column for name in fields]
-        count = 0
-        chunk = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= self.CHUNK:
-                self._write(table, columns, chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            self._write(table, columns, chunk)
-            count += len(chunk)
-        return count
-
-    def _write(self, table, columns, rows):
-        with connection.cursor() as cursor:
-            if self.postgres:
-                buffer = io.StringIO()
-                buffer.writelines("\t".join(_copy_value(v) for v in row) + "\n" for row in rows)
-                buffer.seek(0)
-                cursor.copy_expert(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN', buffer)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})',
-                    [tuple(_sql_value(v) for v in row) for row in rows],
-                )
-
-    def timestamp(self, moment):
-        """A naive local (Asia/Shanghai) time, stored as UTC like Django stores aware datetimes."""
-        utc = moment.replace(tzinfo=LOCAL).astimezone(datetime.timezone.utc)
-        return utc.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.postgres else "")
-
-    def drop_secondary_indexes(self, labels):
-        """PostgreSQL: drop the non-constraint indexes of the big tables; returns their definitions."""
-        if not self.postgres:
-            return []
-        definitions = []
-        with connection.cursor() as cursor:
-            for label in labels:
-                table = apps.get_model(label)._meta.db_table
-                cursor.execute(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                    "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-                    [table],
-                )
-                for name, definition in cursor.fetchall():
-                    cursor.execute(f'DROP INDEX "{name}"')
-                    definitions.append(definition)
-        return definitions
-
-    def create_indexes(self, definitions):
-        with connection.cursor() as cursor:
-            for definition in definitions:
-                cursor.execute(definition)
-
-    def finish(self, labels):
-        """Sequences after explicit primary keys; fresh planner statistics."""
-        from django.core.management.color import no_style
-
-        models = [apps.get_model(label) for label in labels]
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(sql)
-            cursor.execute("ANALYZE")
-
-
-def _copy_value(value):
-    if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value)
-
-
-def _sql_value(value):
-    if isinstance(value, (datetime.date, Decimal)):
-        return str(value)
-    return value
 
 
 class Department:

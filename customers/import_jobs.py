@@ -53,7 +53,7 @@ def import_check(*, job):
     importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
     with job.file.open("rb") as upload:
         try:
-            report = importer.check(io.BytesIO(upload.read()))
+            report = importer.check(upload)
         except SpreadsheetError as exc:
             return _fail(job, exc.message)
     job.refresh_from_db()
@@ -95,7 +95,7 @@ def import_apply(*, job):
     importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
     with job.file.open("rb") as upload:
         try:
-            report = importer.apply(io.BytesIO(upload.read()))
+            report = importer.apply(upload)
         except SpreadsheetError as exc:
             return _fail(job, exc.message)
     job.refresh_from_db()

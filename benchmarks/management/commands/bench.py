@@ -90,8 +90,10 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=None, help="timed runs per item (default 30, quick 3)")
         parser.add_argument("--json", dest="json_file", default=None, help="also write the results to this file")
         parser.add_argument("--only", default=None, help="comma-separated item names")
+        parser.add_argument("--no-jobs", action="store_true", help="pages only (skip the import job)")
+        parser.add_argument("--import-rows", type=int, default=None, help="rows of the import job (default 100,000; quick 200)")
 
-    def handle(self, *args, quick, runs, json_file, only, **options):
+    def handle(self, *args, quick, runs, json_file, only, no_jobs, import_rows, **options):
         runs = runs or (3 if quick else 30)
         warmup = 1 if quick else 3
         if not Customer.objects.exists():
@@ -107,6 +109,11 @@ class Command(BaseCommand):
             if wanted and name not in wanted:
                 continue
             results.append(self.measure_page(client, name, url, kind, runs, warmup))
+        if not no_jobs and (not wanted or "import_customers_xlsx" in wanted):
+            from benchmarks.jobs import import_customers
+
+            rows = import_rows or (200 if quick else 100_000)
+            results.append(import_customers(rows=rows, baseline_rows=min(rows, 50 if quick else 5_000)))
         report = {
             "database": database(),
             "machine": machine(),
@@ -178,6 +185,8 @@ class Command(BaseCommand):
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for item in report["items"]:
+            if item["kind"] == "job":
+                continue
             limit = GOALS["search_median_ms"] if item["kind"] == "search" else GOALS["median_ms"]
             missed = [
                 goal for goal, ok in [
@@ -189,6 +198,13 @@ class Command(BaseCommand):
                 f"{item['name']:24} {item['median_ms']:>10.2f} {item['p95_ms']:>8.2f} {item['queries']:>8} "
                 f"{item['baseline_ms']:>12.2f} {item['ratio'] or 0:>6.2f}  {'met' if not missed else 'missed: ' + ', '.join(missed)}"
             )
+        for item in report["items"]:
+            if item["kind"] == "job":
+                self.stdout.write(
+                    f"{item['name']}: {item['rows']:,} rows in {item['median_ms'] / 1000:.1f} s = {item['rows_per_s']:,} rows/s "
+                    f"(goal 5,000), peak RSS {item['peak_rss_mb']} MB (goal < 300); {item['baseline']}: "
+                    f"{item['baseline_rows_per_s']:,} rows/s; ours is {item['speedup']}x (goal 10x)"
+                )
         self.stdout.write(f"Goals: median < {GOALS['median_ms']} ms (searches < {GOALS['search_median_ms']} ms), "
                           f"p95 < {GOALS['p95_ms']} ms, ratio ≤ {GOALS['ratio']}, queries ≤ {GOALS['queries']}. "
                           f"DEBUG={settings.DEBUG}")
