@@ -235,7 +235,10 @@ class Customer(models.Model):
     id_card = models.CharField(_("ID-card number"), max_length=18, blank=True, validators=[validate_id_card])
     phone = models.CharField(_("phone"), max_length=20, db_index=True, validators=[Dealer.phone_validator])
     address = models.CharField(_("address"), max_length=200, blank=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("region"))
+    # region and salesperson: indexed by the composite (…, -id) indexes below, not on their own
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("region"), db_index=False
+    )
     regional_lead = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("regional lead")
     )
@@ -243,7 +246,8 @@ class Customer(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("market developer")
     )
     salesperson = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", verbose_name=_("salesperson")
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", verbose_name=_("salesperson"),
+        db_index=False,
     )
     # Farming information (耕作信息).
     crops = models.CharField(_("crops"), max_length=100, blank=True)
@@ -289,7 +293,7 @@ class Purchase(models.Model):
         INSTALMENTS = "instalments", _("Instalments")
         SUBSIDY = "subsidy", _("Subsidy + own payment")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False)  # (customer, -date)
     date = models.DateField(_("purchase date"))
     product_model = models.CharField(_("product model"), max_length=50)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
@@ -415,3 +419,85 @@ class ImportJob(models.Model):
     @property
     def progress(self):
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("created_by").only(
+            "title", "category", "document_date", "author", "keywords", "current_version", "created_at",
+            "created_by__username", "created_by__first_name", "created_by__last_name",
+        )
+
+    def search(self, text):
+        """Title, keywords or author containing `text`."""
+        return self.filter(Q(title__icontains=text) | Q(keywords__icontains=text) | Q(author__icontains=text))
+
+
+class Document(models.Model):
+    """A department document (文件制度管理), filed by category; every version uploaded is kept."""
+
+    class Category(models.TextChoices):
+        DECISION = "decision", _("Leadership decisions")
+        RULE = "rule", _("Department rules")
+        WORK_PAPER = "work_paper", _("Daily work papers")
+        ASSESSMENT = "assessment", _("Assessment records")
+        MINUTES = "minutes", _("Meeting minutes")
+
+    title = models.CharField(pgettext_lazy("document", "title"), max_length=200)  # not a person's title (职务)
+    category = models.CharField(pgettext_lazy("document", "category"), max_length=12, choices=Category.choices)
+    document_date = models.DateField(_("document date"))
+    author = models.CharField(_("author"), max_length=50, help_text=_("Who wrote or issued it."))
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True, help_text=_("Words to find it by, separated by spaces."))
+    notes = models.TextField(_("notes"), blank=True)
+    current_version = models.PositiveIntegerField(_("current version"), default=1)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-document_date", "-pk"]
+        verbose_name = _("department document")
+        verbose_name_plural = _("department documents")
+        indexes = [models.Index(fields=["category", "-document_date"]), models.Index(fields=["-document_date", "-id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=["decision", "rule", "work_paper", "assessment", "minutes"]), name="document_category_valid"
+            ),
+            models.CheckConstraint(condition=Q(current_version__gte=1), name="document_has_a_version"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+def document_upload_to(version, filename):
+    """documents/<document id>/v<number>.<ext>: the original name is kept on the row, not in the path."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"documents/{version.document_id}/v{version.number}.{extension}"
+
+
+class DocumentVersion(models.Model):
+    """One uploaded file of a document; a new version never replaces the old ones."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions", verbose_name=_("document"))
+    number = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    change_note = models.TextField(_("change note"), blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="document_version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="document_version_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.document} · v{self.number}"

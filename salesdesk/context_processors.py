@@ -10,6 +10,8 @@ NAVIGATION = [
     (_("End customers"), "customers:customer_list", "archive.query", "customers", "people"),
     (_("Regions"), "customers:region_list", "region.query", None, "map"),
     (_("Staff"), "staff_list", "archive.query", "staff", "person-badge"),
+    (_("Import"), "customers:import_list", "archive.import", None, "upload"),
+    (_("Documents"), "customers:document_list", "documents.query", None, "folder2-open"),
     (_("Access requests"), "access_list", "access.request", None, "key"),
     (_("Access requests"), "access_list", "access.review", None, "key"),
     (_("Outbox"), "outbox_list", "outbox.view", None, "envelope"),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from customers.export_views import StaffExportView
 from salesdesk import views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("outbox/<int:pk>/retry/", views.OutboxActionView.as_view(), {"action": "retry"}, name="outbox_retry"),
     path("outbox/<int:pk>/cancel/", views.OutboxActionView.as_view(), {"action": "cancel"}, name="outbox_cancel"),
     path("staff/", views.StaffListView.as_view(), name="staff_list"),
+    path("staff/export/", StaffExportView.as_view(), name="staff_export"),
     path("staff/<int:pk>/edit/", views.StaffEditView.as_view(), name="staff_edit"),
     path("reveal/<str:model>/<int:pk>/<str:field>/", views.RevealView.as_view(), name="reveal"),
     path("archives/", include("customers.urls")),

@@ -7,15 +7,18 @@ role names here. A URL that has no entry in MATRIX makes `test_every_url_has_an_
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from customers import document_services
 from customers import services as archive
 from customers.models import Dealer
 from salesdesk import outbox
 from salesdesk.access import can
 from salesdesk.models import AccessRequest, OutboxMessage, StaffProfile
 from salesdesk.services import staff_profile_ensure
+from tests.conftest import PDF
 
 PUBLIC = "public"
 
@@ -65,6 +68,7 @@ MATRIX = {
     "outbox_retry": (lambda o: {"pk": o["message"].pk}, allowed("outbox.manage", code=302)),
     "outbox_cancel": (lambda o: {"pk": o["message"].pk}, allowed("outbox.manage", code=302)),
     "staff_list": (None, allowed("archive.query", "staff")),
+    "staff_export": (None, allowed("archive.export")),
     "staff_edit": (lambda o: {"pk": o["profile"].pk}, allowed("staff.edit")),
     "reveal": (
         lambda o: {"model": "customers.customer", "pk": o["customer"].pk, "field": "phone"},
@@ -74,6 +78,7 @@ MATRIX = {
     "customers:region_create": (None, allowed("archive.edit")),
     "customers:region_edit": (lambda o: {"pk": o["region"].pk}, allowed("archive.edit")),
     "customers:dealer_list": (None, allowed("archive.query", "dealers")),
+    "customers:dealer_export": (None, allowed("archive.export")),
     "customers:dealer_create": (None, allowed("dealer.intake")),
     "customers:dealer_detail": (lambda o: {"pk": o["authorized"].pk}, allowed("archive.query", lambda o: o["authorized"])),
     "customers:dealer_edit": (lambda o: {"pk": o["draft"].pk}, dealer_edit),
@@ -86,11 +91,24 @@ MATRIX = {
     "customers:dealer_card": (lambda o: {"pk": o["authorized"].pk}, allowed("archive.query", lambda o: o["authorized"])),
     "customers:dealer_agreement": (lambda o: {"pk": o["authorized"].pk}, allowed("archive.query", lambda o: o["authorized"])),
     "customers:customer_list": (None, allowed("archive.query", "customers")),
+    "customers:customer_export": (None, allowed("archive.export")),
     "customers:customer_create": (None, allowed("archive.edit")),
     "customers:customer_detail": (lambda o: {"pk": o["customer"].pk}, allowed("archive.query", lambda o: o["customer"])),
     "customers:customer_edit": (lambda o: {"pk": o["customer"].pk}, allowed("archive.edit")),
     "customers:purchase_add": (lambda o: {"pk": o["customer"].pk}, allowed("archive.edit")),
     "customers:purchase_remove": (lambda o: {"pk": o["purchase"].pk}, allowed("archive.edit", code=302)),
+    "customers:document_list": (None, allowed("documents.query")),
+    "customers:document_create": (None, allowed("documents.edit")),
+    "customers:document_detail": (lambda o: {"pk": o["document"].pk}, allowed("documents.query", lambda o: o["document"])),
+    "customers:document_version_create": (lambda o: {"pk": o["document"].pk}, allowed("documents.edit", lambda o: o["document"])),
+    "customers:document_download": (
+        lambda o: {"pk": o["document"].pk, "number": 1}, allowed("documents.query", lambda o: o["document"])
+    ),
+    "customers:import_list": (None, allowed("archive.import")),
+    "customers:import_detail": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
+    "customers:import_confirm": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import", code=302)),
+    "customers:import_errors": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
+    "customers:import_template": (lambda o: {"kind": "customers"}, allowed("archive.import")),
     "admin:index": (None, admin_index),
 }
 PUBLIC_ANSWERS = {"healthz": 200, "login": 200, "logout": 405, "set_language": 302}
@@ -145,13 +163,29 @@ def objs(people, make_dealer, make_customer, region, make_user):
         "authorized": make_dealer(S.AUTHORIZED),
         "customer": customer,
         "purchase": purchase,
+        "document": document_services.document_create(
+            by=people["clerk"], file=ContentFile(PDF, name="部门制度.pdf"),
+            data={"title": "售后服务规范", "category": "rule", "document_date": timezone.localdate(), "author": "部门经理"},
+        ),
         "message": message,
         "profile": staff_profile_ensure(user=people["clerk"]),
         "access_request": AccessRequest.objects.create(
             requester=people["member"], scope="all", reason="查阅客户资料", days=3
         ),
         "users": {**people, "member_with_grant": granted},
+        "import_job": import_job(people["clerk"]),
     }
+
+
+def import_job(clerk):
+    """A checked import whose file has one bad row, so it has an error workbook to download."""
+    from django.core.files.base import ContentFile
+
+    from customers import import_jobs
+
+    upload = ContentFile("姓名,电话,区域编码\n张三,13900000001,NOPE\n".encode(), name="customers.csv")
+    job = import_jobs.import_upload(by=clerk, kind="customers", upload=upload, duplicates="skip")
+    return import_jobs.import_check(job=job)
 
 
 def _url(name, objs):
