@@ -149,10 +149,10 @@ class Importer:
         return self._run(upload, write=True)
 
     def _run(self, upload, write):
-        headers, rows = cells.read_table(upload)
-        found, _unknown = self.locate(headers)
-        report = Report(headers=headers)
-        plan = self.plan(rows, found, report)
+        table = cells.read_table(upload)
+        found, _unknown = self.locate(table.headers)
+        report = Report(headers=table.headers)
+        plan = self.plan(table.rows(), found, report)
         if write and report.ok and report.total:
             with transaction.atomic():
                 self.write(plan, report)
@@ -220,42 +220,78 @@ class CustomerImporter(Importer):
     def header_of(self, name):
         return next(column.header for column in self.columns() if column.name == name)
 
-    def plan(self, rows, found, report):
-        # (number, customer tuple, purchase tuple or None): tuples in CUSTOMER_FIELDS / PURCHASE_FIELDS
-        # order, not dicts — 100,000 rows hold ~70 MB less. The original values stay for failed rows only.
-        parsed = []
+    def _run(self, upload, write):
+        """Two passes over the sheet (it is in memory): the first checks every row and keeps only
+        the keys; the second decides each row and, when writing, streams it to the database. The
+        cleaned rows are never all held at once: 100,000 rows fit in well under 300 MB."""
+        table = cells.read_table(upload)
+        found, _unknown = self.locate(table.headers)
+        report = Report(headers=table.headers)
+        ids, phones, good = self.check_rows(table.rows(), found, report)
+        by_id, by_phone = self.existing(ids, phones)
+        on_file = self.purchases_on_file({c.pk for c in [*by_id.values(), *by_phone.values()]})
+        decisions = self.decide(table.rows(), found, report, by_id, by_phone, on_file)
+        if write and report.ok and good:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    self.stream(decisions, report)
+                else:
+                    self.write(self.collect(decisions), report)
+            report.written = True
+        else:
+            for _decision in decisions:  # the preview's statuses
+                pass
+        return report
+
+    def cleaned(self, values, found):
+        """(customer tuple, purchase tuple or None, errors) of one row, in CUSTOMER_FIELDS /
+        PURCHASE_FIELDS order."""
+        clean, errors = self.clean_row(values, found)
+        purchase, purchase_errors = self.purchase_of(clean)
+        customer = tuple(clean.get(name) if name in ("region", "acreage_mu") else (clean.get(name) or "")
+                         for name in self.CUSTOMER_FIELDS)
+        return customer, tuple(purchase[n] for n in self.PURCHASE_FIELDS) if purchase else None, errors + purchase_errors
+
+    def check_rows(self, rows, found, report):
+        """Pass 1: report every failing row (with its original values); keep the keys of the rest."""
+        ids, phones, good = set(), set(), 0
+        id_at, phone_at = self.CUSTOMER_FIELDS.index("id_card"), self.CUSTOMER_FIELDS.index("phone")
         for count, (number, values) in enumerate(rows, start=1):
-            clean, errors = self.clean_row(values, found)
-            purchase, purchase_errors = self.purchase_of(clean)
-            errors += purchase_errors
+            customer, _purchase, errors = self.cleaned(values, found)
             if errors:
-                report.add(number, "error", clean.get("name", ""), errors, values)
+                report.add(number, "error", customer[0], errors, values)
             else:
-                customer = tuple(clean.get(name) if name in ("region", "acreage_mu") else (clean.get(name) or "")
-                                 for name in self.CUSTOMER_FIELDS)
-                parsed.append((number, customer, tuple(purchase[n] for n in self.PURCHASE_FIELDS) if purchase else None))
+                good += 1
+                if customer[id_at]:
+                    ids.add(customer[id_at])
+                phones.add(customer[phone_at])
             if count % 1000 == 0:
                 self.progress(count)
-        existing_by_id, existing_by_phone = self.existing(parsed)
-        on_file = self.purchases_on_file({c.pk for c in [*existing_by_id.values(), *existing_by_phone.values()]})
-        plan = {"create": {}, "update": {}, "purchases": [], "seen": {}}
-        for number, row, purchase_row in parsed:
+        return sorted(ids), sorted(phones), good
+
+    def decide(self, rows, found, report, by_id, by_phone, on_file):
+        """Pass 2: yields (key, status, customer row, purchase row, existing customer, changes)."""
+        seen = {}
+        for number, values in rows:
+            row, purchase_row, errors = self.cleaned(values, found)
+            if errors:
+                continue  # reported in pass 1
             customer = dict(zip(self.CUSTOMER_FIELDS, row))
             purchase = dict(zip(self.PURCHASE_FIELDS, purchase_row)) if purchase_row else None
             key = customer["id_card"] or f"phone:{customer['phone']}"
-            if key in plan["seen"]:  # another purchase of a customer earlier in the file
-                status = plan["seen"][key]
-                if status != "skipped" and purchase:
-                    plan["purchases"].append((key, purchase_row))
+            if key in seen:  # another purchase of a customer earlier in the file
+                status = seen[key]
                 report.add(number, "unchanged" if status != "skipped" else "skipped", customer["name"])
+                if status != "skipped" and purchase:
+                    yield key, "purchase", None, purchase_row, None, None
                 continue
-            existing = existing_by_id.get(customer["id_card"]) if customer["id_card"] else None
-            existing = existing or existing_by_phone.get(customer["phone"])
+            existing = by_id.get(customer["id_card"]) if customer["id_card"] else None
+            existing = existing or by_phone.get(customer["phone"])
             if existing is not None and purchase and self.purchase_key(existing.pk, purchase) in on_file:
-                purchase = None  # this purchase is already on file: importing the file again adds nothing
+                purchase_row = None  # this purchase is already on file: importing the file again adds nothing
+            changes = None
             if existing is None:
                 status = "new"
-                plan["create"][key] = row
             elif not self.update:
                 status = "skipped"
             else:
@@ -263,13 +299,55 @@ class CustomerImporter(Importer):
                            for name, value in customer.items()
                            if _plain(getattr(existing, name + ("_id" if name == "region" else ""))) != _plain(value)
                            and not (name == "id_card" and not value)}
-                status = "updated" if changes or purchase else "unchanged"
-                plan["update"][key] = (existing, row, changes)
-            plan["seen"][key] = status
-            if purchase and status != "skipped":
-                plan["purchases"].append((key, purchase_row))
+                status = "updated" if changes or purchase_row else "unchanged"
+            seen[key] = status
             report.add(number, status, customer["name"])
+            if status != "skipped":
+                yield key, status, row, purchase_row, existing, changes
+
+    def collect(self, decisions):
+        """The decisions as one plan in memory (SQLite: small files, written by bulk_create)."""
+        plan = {"create": {}, "update": {}, "purchases": []}
+        for key, status, row, purchase_row, existing, changes in decisions:
+            if status == "new":
+                plan["create"][key] = row
+            elif status in ("updated", "unchanged"):
+                plan["update"][key] = (existing, row, changes)
+            if purchase_row:
+                plan["purchases"].append((key, purchase_row))
         return plan
+
+    def stream(self, decisions, report):
+        """PostgreSQL: new customers COPY'd as they are decided (ids reserved from the sequence in
+        blocks), then the updates, then the purchases COPY'd."""
+        loader, pks, updates, purchases = Loader(), {}, {}, []
+        now = loader.timestamp(timezone.localtime().replace(tzinfo=None))
+        by = self.by.pk if self.by else None
+        pool = self.id_pool()
+
+        def new_customers():
+            for count, (key, status, row, purchase_row, existing, changes) in enumerate(decisions, start=1):
+                if status == "new":
+                    pks[key] = next(pool)
+                    yield (pks[key], *row, now, by, 1)
+                elif status in ("updated", "unchanged"):
+                    pks[key] = existing.pk
+                    updates[key] = (existing, row, changes)
+                if purchase_row:
+                    purchases.append((pks[key], *purchase_row, now))
+                if count % 1000 == 0:
+                    self.progress(count)
+
+        loader.load("customers.Customer", ["id", *self.CUSTOMER_FIELDS, "created_at", "created_by", "version"], new_customers())
+        self.write_updates({"update": updates}, pks)
+        loader.load("customers.Purchase", ["customer", *self.PURCHASE_FIELDS, "created_at"], purchases)
+        audit.record(None, "customers.import.customers", by=self.by,
+                     data={**report.counts, "rows": report.total, "purchases": len(purchases)})
+
+    @staticmethod
+    def id_pool(block=5000):
+        while True:
+            yield from reserve_ids(Customer, block)
 
     @staticmethod
     def purchase_key(customer_id, purchase):
@@ -283,12 +361,9 @@ class CustomerImporter(Importer):
             keys.update(rows)
         return keys
 
-    def existing(self, parsed):
+    def existing(self, ids, phones):
         """The customers on file with the file's ID-card numbers or phones: on PostgreSQL one
         `= ANY(array)` query each (100,000 keys in ~0.5 s), elsewhere IN-lists in batches."""
-        id_at, phone_at = self.CUSTOMER_FIELDS.index("id_card"), self.CUSTOMER_FIELDS.index("phone")
-        ids = sorted({c[id_at] for _n, c, _p in parsed if c[id_at]})
-        phones = sorted({c[phone_at] for _n, c, _p in parsed})
         fields = ["pk", "version", *self.CUSTOMER_FIELDS]
         by_id, by_phone = {}, {}
         for customer in self.matching("id_card", ids, fields):
@@ -312,32 +387,15 @@ class CustomerImporter(Importer):
         return found
 
     def write(self, plan, report):
-        pks = self.copy_new(plan) if connection.vendor == "postgresql" else self.insert_new(plan)
+        """Elsewhere than PostgreSQL: bulk_create (which returns the new primary keys)."""
+        pks = self.insert_new(plan)
         self.write_updates(plan, pks)
         purchases = plan["purchases"]
-        if connection.vendor == "postgresql":
-            now = Loader().timestamp(timezone.localtime().replace(tzinfo=None))
-            Loader().load("customers.Purchase", ["customer", *self.PURCHASE_FIELDS, "created_at"],
-                          ((pks[key], *row, now) for key, row in purchases))
-        else:
-            Purchase.objects.bulk_create(
-                [Purchase(customer_id=pks[key], **{("dealer_id" if k == "dealer" else k): v for k, v in zip(self.PURCHASE_FIELDS, row)})
-                 for key, row in purchases], batch_size=BATCH)
+        Purchase.objects.bulk_create(
+            [Purchase(customer_id=pks[key], **{("dealer_id" if k == "dealer" else k): v for k, v in zip(self.PURCHASE_FIELDS, row)})
+             for key, row in purchases], batch_size=BATCH)
         audit.record(None, "customers.import.customers", by=self.by,
                      data={**report.counts, "rows": report.total, "purchases": len(purchases)})
-
-    def copy_new(self, plan):
-        """PostgreSQL: ids reserved from the sequence in one query, then one COPY."""
-        keys = list(plan["create"])
-        ids = reserve_ids(Customer, len(keys)) or []
-        now = Loader().timestamp(timezone.localtime().replace(tzinfo=None))
-        by = self.by.pk if self.by else None
-        fields = ["id", *self.CUSTOMER_FIELDS, "created_at", "created_by", "version"]
-        Loader().load("customers.Customer", fields, (
-            (pk, *plan["create"][key], now, by, 1) for pk, key in zip(ids, keys)
-        ))
-        self.progress(len(keys))
-        return dict(zip(keys, ids))
 
     def insert_new(self, plan):
         pks = {}

@@ -42,8 +42,31 @@ class SpreadsheetError(Exception):
         self.message = message
 
 
+class Table:
+    """A sheet's cleaned header row, and its data rows as (row number, tuple of values).
+
+    `rows()` may be called more than once (the sheet is in memory), so a big import can check
+    every row in one pass and write in a second one without holding the cleaned rows. Unpacks as
+    `headers, rows = table` for a single pass.
+    """
+
+    def __init__(self, source):
+        self.source = source  # a callable giving a fresh iterator of the sheet's raw rows
+        header_row, self.header_index = _first_nonempty(source())
+        self.headers = _headers(header_row)
+
+    def rows(self):
+        raw = self.source()
+        for _skipped in range(self.header_index + 1):
+            next(raw, None)
+        return _data_rows(raw, first_number=self.header_index + 2)
+
+    def __iter__(self):
+        return iter((self.headers, self.rows()))
+
+
 def read_table(upload):
-    """(headers, rows): headers are cleaned strings; rows yield (row number, tuple of values)."""
+    """The `Table` of the first sheet of an .xlsx file or of a .csv file."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
@@ -97,13 +120,11 @@ def _read_xlsx(upload):
     try:
         workbook = CalamineWorkbook.from_filelike(upload)
         sheet = workbook.get_sheet_by_index(0)
-        rows = (tuple(row) for row in sheet.iter_rows())
-        header_row = _first_nonempty(rows)
+        return Table(lambda: (tuple(row) for row in sheet.iter_rows()))
     except SpreadsheetError:
         raise
     except (CalamineError, ValueError, OSError) as exc:
         raise SpreadsheetError(_("The workbook cannot be read (%(error)s).") % {"error": exc.__class__.__name__})
-    return _headers(header_row), _data_rows(rows)
 
 
 def _read_csv(upload):
@@ -124,9 +145,7 @@ def _read_csv(upload):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = (tuple(row) for row in csv.reader(io.StringIO(text, newline=""), dialect))
-    header_row = _first_nonempty(rows)
-    return _headers(header_row), _data_rows(rows)
+    return Table(lambda: (tuple(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)))
 
 
 def _empty(row):
@@ -134,9 +153,10 @@ def _empty(row):
 
 
 def _first_nonempty(rows):
+    """(the first row that is not empty, its index)."""
     for count, row in enumerate(rows):
         if not _empty(row):
-            return row
+            return row, count
         if count > MAX_EMPTY_RUN:
             break
     raise SpreadsheetError(_("The file has no header row: the first row must name the columns."))
@@ -158,9 +178,9 @@ def _headers(row):
     return headers
 
 
-def _data_rows(rows):
+def _data_rows(rows, first_number=2):
     empty_run, count = 0, 0
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=first_number):
         if _empty(row):
             empty_run += 1
             if empty_run >= MAX_EMPTY_RUN:
