@@ -64,7 +64,7 @@ class Report:
         ]
 
     def as_json(self):
-        return {"headers": self.headers, "counts": self.counts, "preview": self.preview, "failed": self.failed,
+        return {"headers": self.headers, "counts": self.counts, "preview": sorted(self.preview), "failed": self.failed,
                 "total": self.total, "written": self.written}
 
 
@@ -248,6 +248,8 @@ class CustomerImporter(Importer):
         PURCHASE_FIELDS order."""
         clean, errors = self.clean_row(values, found)
         purchase, purchase_errors = self.purchase_of(clean)
+        failed = {column for column, _message in errors}  # a column that failed to read is not also "missing"
+        purchase_errors = [(column, message) for column, message in purchase_errors if column not in failed]
         customer = tuple(clean.get(name) if name in ("region", "acreage_mu") else (clean.get(name) or "")
                          for name in self.CUSTOMER_FIELDS)
         return customer, tuple(purchase[n] for n in self.PURCHASE_FIELDS) if purchase else None, errors + purchase_errors
