@@ -136,11 +136,13 @@ def row_builder(columns, *, unmask):
 
 
 def rows(export, queryset, *, unmask):
-    """The rows of `queryset` as cells, read from the database CHUNK_SIZE at a time."""
+    """The rows of `queryset` as cells, read from the database CHUNK_SIZE at a time. The labels
+    are read now, in the request's language, though a streamed file is written after the view
+    has returned."""
     columns = export.columns
     build = row_builder(columns, unmask=unmask)
-    for values in queryset.values_list(*(column.lookup for column in columns)).iterator(chunk_size=CHUNK_SIZE):
-        yield build(values)
+    values = queryset.values_list(*(column.lookup for column in columns))
+    return (build(row) for row in values.iterator(chunk_size=CHUNK_SIZE))
 
 
 def headers(export):
@@ -173,12 +175,16 @@ def write_xlsx(export, queryset, file, *, unmask):
 def csv_chunks(export, queryset, *, unmask):
     """The csv file in pieces of bytes, for a StreamingHttpResponse: UTF-8 with a byte-order mark,
     so a Chinese Excel opens it as UTF-8 and not as GBK."""
+    return _csv_pieces(headers(export), rows(export, queryset, unmask=unmask))
+
+
+def _csv_pieces(header, cells):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers(export))
+    writer.writerow(header)
     pending = 0
     yield codecs.BOM_UTF8
-    for row in rows(export, queryset, unmask=unmask):
+    for row in cells:
         writer.writerow(row)
         pending += 1
         if pending == CSV_ROWS_PER_CHUNK:

@@ -5,6 +5,7 @@ its progress on the job row, so the clerk can leave the page and come back.
 """
 
 import io
+import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -18,6 +19,7 @@ from salesdesk import audit
 from salesdesk.access import require
 from salesdesk.errors import DomainError
 
+log = logging.getLogger(__name__)
 BACKGROUND_BYTES = 256 * 1024  # files above this size run in the worker
 State = ImportJob.State
 
@@ -56,6 +58,9 @@ def import_check(*, job):
             report = importer.check(upload)
         except SpreadsheetError as exc:
             return _fail(job, exc.message)
+        except Exception:  # never leave the job "checking" with the page polling forever
+            log.exception("import %s: check failed", job.pk)
+            return _fail(job, _("The file cannot be read. Nothing was imported."))
     job.refresh_from_db()
     job.state = State.CHECKED
     job.total_rows = job.processed_rows = report.total
@@ -96,8 +101,11 @@ def import_apply(*, job):
     with job.file.open("rb") as upload:
         try:
             report = importer.apply(upload)
-        except SpreadsheetError as exc:
+        except (SpreadsheetError, DomainError) as exc:
             return _fail(job, exc.message)
+        except Exception:
+            log.exception("import %s: import failed", job.pk)
+            return _fail(job, _("The import failed and nothing was imported. Tell the administrator."))
     job.refresh_from_db()
     job.counts = report.counts
     job.report = report.as_json()

@@ -273,20 +273,24 @@ class CustomerImporter(Importer):
 
     def decide(self, rows, found, report, by_id, by_phone, on_file):
         """Pass 2: yields (key, status, customer row, purchase row, existing customer, changes)."""
-        seen = {}
+        seen = {}  # "id:…" and "phone:…" of every customer met in the file -> (key, status, customer on file)
         for number, values in rows:
             row, purchase_row, errors = self.cleaned(values, found)
             if errors:
                 continue  # reported in pass 1
             customer = dict(zip(self.CUSTOMER_FIELDS, row))
             purchase = dict(zip(self.PURCHASE_FIELDS, purchase_row)) if purchase_row else None
-            key = customer["id_card"] or f"phone:{customer['phone']}"
-            if key in seen:  # another purchase of a customer earlier in the file
-                status = seen[key]
+            aliases = [f"id:{customer['id_card']}"] * bool(customer["id_card"]) + [f"phone:{customer['phone']}"]
+            earlier = next((seen[alias] for alias in aliases if alias in seen), None)
+            if earlier:  # another purchase of a customer met earlier in the file
+                key, status, existing = earlier
                 report.add(number, "unchanged" if status != "skipped" else "skipped", customer["name"])
+                if existing is not None and purchase and self.purchase_key(existing.pk, purchase) in on_file:
+                    continue  # already on file
                 if status != "skipped" and purchase:
                     yield key, "purchase", None, purchase_row, None, None
                 continue
+            key = aliases[0]
             existing = by_id.get(customer["id_card"]) if customer["id_card"] else None
             existing = existing or by_phone.get(customer["phone"])
             if existing is not None and purchase and self.purchase_key(existing.pk, purchase) in on_file:
@@ -302,7 +306,8 @@ class CustomerImporter(Importer):
                            if _plain(getattr(existing, name + ("_id" if name == "region" else ""))) != _plain(value)
                            and not (name == "id_card" and not value)}
                 status = "updated" if changes or purchase_row else "unchanged"
-            seen[key] = status
+            for alias in aliases:
+                seen[alias] = (key, status, existing)
             report.add(number, status, customer["name"])
             if status != "skipped":
                 yield key, status, row, purchase_row, existing, changes
@@ -517,8 +522,14 @@ class DealerImporter(Importer):
             if errors:
                 report.add(number, "error", clean.get("company", ""), errors, values)
                 continue
-            seen.add(key)
             current = existing.get(key)
+            if current is not None and self.update and not services.can_edit_dealer(self.by, current):
+                report.add(number, "error", clean["company"], [(
+                    DealerResource.fields["company"].column_name,
+                    _("This dealer is “%(status)s” and cannot be changed by an import now.") % {"status": current.get_status_display()},
+                )], values)
+                continue
+            seen.add(key)
             status = "new" if current is None else ("updated" if self.update else "skipped")
             plan.append((status, current, clean))
             report.add(number, status, clean["company"])

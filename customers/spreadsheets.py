@@ -101,14 +101,17 @@ def _check_zip(upload):
             continue
         except (defused_common.DefusedXmlException, defused.ParseError):
             raise entity_bomb
-    for info in archive.infolist():  # the big parts, streamed: Office never writes a DTD
-        if info.filename.endswith((".xml", ".rels")):
-            with archive.open(info) as part:
-                tail = b""
-                while chunk := part.read(1 << 20):
-                    if b"<!DOCTYPE" in (tail + chunk).upper() or b"<!ENTITY" in (tail + chunk).upper():
-                        raise entity_bomb
-                    tail = chunk[-16:]
+    try:
+        for info in archive.infolist():  # the big parts, streamed: Office never writes a DTD
+            if info.filename.endswith((".xml", ".rels")):
+                with archive.open(info) as part:
+                    tail = b""
+                    while chunk := part.read(1 << 20):
+                        if b"<!DOCTYPE" in (tail + chunk).upper() or b"<!ENTITY" in (tail + chunk).upper():
+                            raise entity_bomb
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):  # a part that lies about its size or CRC
+        raise SpreadsheetError(_("The file is damaged or is not an Excel workbook."))
     upload.seek(0)
 
 
@@ -129,6 +132,8 @@ def _read_xlsx(upload):
 
 def _read_csv(upload):
     raw = upload.read()
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        raise SpreadsheetError(_("This CSV file is UTF-16; save it as “CSV UTF-8” or plain CSV."))
     if b"\x00" in raw[:4096]:
         raise SpreadsheetError(_("This file is not a spreadsheet (it is a binary file). Upload an .xlsx or .csv file."))
     for encoding in ("utf-8-sig", "gb18030"):
@@ -139,13 +144,18 @@ def _read_csv(upload):
             continue
     else:  # gb18030 decodes any byte sequence, so this is only for safety
         raise SpreadsheetError(_("The text encoding of this CSV file is not recognised. Save it as UTF-8 or GBK."))
-    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
-        raise SpreadsheetError(_("This CSV file is UTF-16; save it as “CSV UTF-8” or plain CSV."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return Table(lambda: (tuple(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)))
+    def rows():
+        try:
+            for row in csv.reader(io.StringIO(text, newline=""), dialect):
+                yield tuple(row)
+        except csv.Error as exc:  # e.g. an unclosed quote that swallows the rest of the file
+            raise SpreadsheetError(_("The CSV file cannot be read (%(error)s).") % {"error": exc})
+
+    return Table(rows)
 
 
 def _empty(row):
@@ -220,6 +230,8 @@ def text(value, max_length=None):
     if value is None:
         return ""
     result = str(value).strip()
+    if result[:1] == "'" and result[1:2] in FORMULA_STARTS:
+        result = result[1:]  # our own neutralising apostrophe, from an error workbook sent back
     if max_length and len(result) > max_length:
         raise ValueError(_("At most %(max)s characters.") % {"max": max_length})
     return result

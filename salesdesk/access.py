@@ -125,7 +125,7 @@ def _grant_covers(grant, category, obj=None):
 
 def can(user, action, target=None):
     """May `user` do `action` (on a category name, a record, or nothing)?"""
-    if not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True

@@ -91,6 +91,13 @@ ACTION_LABELS = {
     "salesdesk.pii.viewed": _("Personal data viewed unmasked"),
     "salesdesk.outbox.retried": _("Message sent again"),
     "salesdesk.outbox.cancelled": _("Message cancelled"),
+    "customers.import.uploaded": _("Spreadsheet uploaded for import"),
+    "customers.import.confirmed": _("Import confirmed"),
+    "customers.import.errors_downloaded": _("Import error rows downloaded"),
+    "customers.import.customers": _("End customers imported"),
+    "customers.import.regions": _("Regions imported"),
+    "customers.import.dealers": _("Dealers imported"),
+    "customers.import.staff": _("Staff profiles imported"),
 }
 
 
@@ -108,6 +115,19 @@ DERIVED_FIELD_LABELS = {
     "amount": _("Amount"),
     "field": _("Field"),
     "via": _("Via"),
+    "rows": _("Rows"),
+    "new": _("New"),
+    "updated": _("Updated"),
+    "unchanged": _("Unchanged"),
+    "skipped": _("Skipped (already on file)"),
+    "error": _("Errors"),
+    "purchases": _("Purchases"),
+    "kind": _("What"),
+    "file": _("File"),
+    "format": _("Format"),
+    "filters": _("Filters"),
+    "version": _("Version"),
+    "change_note": _("Change note"),
 }
 
 

@@ -211,8 +211,6 @@ def test_several_rows_of_one_new_customer_make_one_customer_with_several_purchas
     ]
 
 
-@pytest.mark.xfail(reason="BUG: rows after the first of a customer already seen in the file skip the "
-                          "'purchase already on file' check, so a second import adds them again", strict=True)
 def test_importing_a_customer_with_several_purchases_again_adds_none_of_them_twice(clerk, region):
     content = workbook([customer("李老栓", id_card=ZHAO_ID, **purchase(model=model)) for model in ("4LZ-6", "2BMQ-4", "3WP-500")])
 
@@ -222,8 +220,6 @@ def test_importing_a_customer_with_several_purchases_again_adds_none_of_them_twi
     assert sorted(Purchase.objects.values_list("product_model", flat=True)) == ["2BMQ-4", "3WP-500", "4LZ-6"]
 
 
-@pytest.mark.xfail(reason="BUG: in-file duplicates are keyed by ID-card number or else phone, so a row with "
-                          "only the phone of a new customer named by ID card above makes a second customer", strict=True)
 def test_a_later_row_with_only_the_phone_of_a_new_customer_is_the_same_customer(clerk, region):
     rows = [customer("李老栓", id_card=ZHAO_ID, phone="13812345678", **purchase(model="4LZ-6")),
             customer("李老栓", phone="13812345678", **purchase(model="2BMQ-4"))]
@@ -277,8 +273,6 @@ def test_the_same_company_twice_in_a_file_for_one_region_is_a_row_error(clerk, r
     assert report.error_lines() == ["Row 3, column “公司名称”: This company appears twice in the file for the same region."]
 
 
-@pytest.mark.xfail(reason="BUG: the check reports 'updated' for a dealer under review; the write then raises "
-                          "DomainError out of apply (500, job left 'importing')", strict=True)
 def test_updating_a_dealer_under_review_is_a_row_error_found_by_the_check(clerk, make_dealer):
     make_dealer(Dealer.Status.SUBMITTED, company="保定丰收农机销售有限公司")
     before = archives()

@@ -150,12 +150,11 @@ def test_regions_are_imported_in_the_clerks_name(clerk, region, spreadsheet):
     assert AuditEntry.objects.get(action="customers.region.created", object_id=str(shijiazhuang.pk)).actor == clerk
 
 
-@pytest.mark.xfail(reason="BUG: without --user the services get by=None and require() fails with AttributeError "
-                          "('NoneType' object has no attribute 'is_authenticated')", strict=True)
-def test_regions_are_imported_without_a_user_as_the_docstring_promises(region, spreadsheet):
+def test_regions_without_a_user_are_refused_with_a_clear_message_and_nothing_written(region, spreadsheet):
+    from django.core.management.base import CommandError
+
     path = spreadsheet(workbook([["石家庄市", "HBSJZ", "HB", ""]], headers=REGION_HEADERS))
 
-    out, _err = import_archive("regions", path)
-
-    assert summary("imported", 1, new=1).fullmatch(out)
-    assert Region.objects.filter(code="HBSJZ").exists()
+    with pytest.raises(CommandError, match="give --user"):
+        import_archive("regions", path)
+    assert not Region.objects.filter(code="HBSJZ").exists()

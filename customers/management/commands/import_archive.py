@@ -23,10 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         parser.add_argument("--update", action="store_true", help="update records already on file (default: skip them)")
-        parser.add_argument("--user", default=None, help="whose name the audit trail records (default: the command)")
+        parser.add_argument("--user", default=None,
+                            help="whose name the audit trail records (required for regions, dealers and staff)")
 
     def handle(self, *args, kind, file, dry_run, update, user, **options):
         by = None
+        if kind != "customers" and not user:
+            raise CommandError(f"Importing {kind} goes through the services, which record who changed what: give --user.")
         if user:
             by = get_user_model().objects.filter(username=user).first()
             if by is None:
