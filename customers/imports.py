@@ -91,7 +91,7 @@ class Importer:
         cleaners = self.cleaners()
         columns = []
         for resource in self.resources:
-            for resource_field in resource().get_fields():
+            for resource_field in resource().get_import_fields():
                 name = resource_field.attribute
                 if name in cleaners and not resource_field.readonly:
                     columns.append(Column(name, resource_field.column_name, cleaners[name], name in self.required))
