@@ -15,4 +15,4 @@ RUN pip install --no-cache-dir --no-deps -e . \
  && useradd --system --home /app salesdesk && mkdir -p /var/lib/salesdesk && chown -R salesdesk /var/lib/salesdesk
 USER salesdesk
 EXPOSE 8000
-CMD ["gunicorn", "salesdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "salesdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

@@ -109,9 +109,4 @@ class StaffExportView(ExportView):
     export = exports.STAFF
 
     def rows(self):
-        # The search of salesdesk.views.StaffListView (which has no FilterSet), on the same rows.
-        rows = visible(self.request.user, StaffProfile.objects.all(), "staff")
-        q = self.request.GET.get("q", "").strip()
-        if q:
-            rows = rows.filter(name__icontains=q) | rows.filter(mobile__startswith=q)
-        return rows
+        return visible(self.request.user, StaffProfile.objects.search(self.request.GET.get("q")), "staff")

@@ -28,6 +28,7 @@ from django.utils import timezone
 from import_export.widgets import ForeignKeyWidget
 
 from customers.resources import CustomerResource, DealerResource, StaffResource
+from customers.spreadsheets import FORMULA_STARTS, neutralise  # noqa: F401  (one rule for both directions)
 from salesdesk.pii import SENSITIVE_FIELDS, mask
 
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
@@ -36,7 +37,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters no xlsx may hold
 
 
@@ -94,13 +94,6 @@ DEALERS = Export("dealers", "经销商", DealerResource, "customers.dealers.expo
 CUSTOMERS = Export("customers", "终端客户", CustomerResource, "customers.customers.exported")
 STAFF = Export("staff", "部门职员", StaffResource, "salesdesk.staff.exported")
 
-
-def neutralise(value):
-    """Text a spreadsheet would take for a formula (it starts with =, +, -, @, a tab or a carriage
-    return) gets a leading apostrophe, so no spreadsheet evaluates it. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def cell(value):

@@ -320,8 +320,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would evaluate (=, +, -, @, tab, carriage return) gets a
-    leading apostrophe, so it stays text."""
+    """Text a spreadsheet would take for a formula (it starts with =, +, -, @, a tab or a carriage
+    return) gets a leading apostrophe, so no spreadsheet evaluates it. Numbers stay numbers. Used
+    by the exports and the import's error workbook; `text()` takes the apostrophe off again."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

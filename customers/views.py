@@ -69,6 +69,7 @@ class DealerListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = can(self.request.user, "dealer.intake")
+        context["can_export"] = can(self.request.user, "archive.export")
         return context
 
 
@@ -313,6 +314,7 @@ class CustomerListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = can(self.request.user, "archive.edit")
+        context["can_export"] = can(self.request.user, "archive.export")
         return context
 
 

@@ -20,6 +20,13 @@ class Role(models.TextChoices):
     REPAIR = "repair", _("Repair staff")
 
 
+class StaffProfileQuerySet(models.QuerySet):
+    def search(self, q):
+        """By name (anywhere in it) or mobile (from its start): the staff list and its export."""
+        q = (q or "").strip()
+        return self.filter(models.Q(name__icontains=q) | models.Q(mobile__startswith=q)) if q else self
+
+
 class StaffProfile(models.Model):
     """Department staff archive (部门职员): one per user account."""
 
@@ -35,6 +42,8 @@ class StaffProfile(models.Model):
     duties = models.TextField(_("main duties"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StaffProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -180,11 +180,12 @@ class StaffListView(PolicyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = StaffProfile.objects.select_related("user").prefetch_related("user__groups")
         q = self.request.GET.get("q", "").strip()
-        if q:
-            rows = rows.filter(name__icontains=q) | rows.filter(mobile__startswith=q)
-        context.update(page=Window(rows, self.request, default_size=50), q=q, can_edit=can(self.request.user, "staff.edit"))
+        rows = StaffProfile.objects.search(q).select_related("user").prefetch_related("user__groups")
+        context.update(
+            page=Window(rows, self.request, default_size=50), q=q, can_edit=can(self.request.user, "staff.edit"),
+            can_export=can(self.request.user, "archive.export"),
+        )
         return context
 
 

@@ -382,11 +382,6 @@ def test_a_member_sees_no_export_buttons(login, member_with_grant, name):
     assert reverse(name) not in page.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the list views do not put can_export = can(user, 'archive.export') in their context yet "
-    "(customers/views.py DealerListView, CustomerListView; salesdesk/views.py StaffListView)",
-)
 @pytest.mark.django_db
 def test_clerk_sees_export_buttons_carrying_the_filters(login, clerk, region):
     client = login(clerk)
