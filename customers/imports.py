@@ -42,6 +42,7 @@ class Report:
     failed: list = field(default_factory=list)  # [(row, original values, [(column, message)])]
     total: int = 0
     written: bool = False
+    lines: list = field(default_factory=list)  # the error lines, worded in the language of the check
 
     @property
     def ok(self):
@@ -52,16 +53,16 @@ class Report:
         self.total += 1
         if status == "error" and len(self.failed) < MAX_REPORTED_ERRORS:
             self.failed.append((number, list(values or ()), list(errors)))
+            self.lines += [
+                _("Row %(row)s, column “%(column)s”: %(message)s") % {"row": number, "column": column, "message": message}
+                for column, message in errors
+            ]
         shown = sum(1 for row in self.preview if row[1] == status)
         if shown < PREVIEW_ROWS:
             self.preview.append((number, status, summary, [f"{column}: {message}" for column, message in errors]))
 
     def error_lines(self):
-        return [
-            _("Row %(row)s, column “%(column)s”: %(message)s") % {"row": number, "column": column, "message": message}
-            for number, _values, errors in self.failed
-            for column, message in errors
-        ]
+        return list(self.lines)
 
     def as_json(self):
         return {"headers": self.headers, "counts": self.counts, "preview": sorted(self.preview), "failed": self.failed,
