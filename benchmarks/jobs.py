@@ -32,6 +32,14 @@ def peak_rss_reset():
         pass
 
 
+def rss_mb():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return None
+
+
 def peak_rss_mb():
     try:
         with open("/proc/self/status") as status:
@@ -111,6 +119,7 @@ def import_customers(rows=100_000, baseline_rows=5_000, runs=1):
         with open(path, "rb") as upload:
             return importer_for("customers", by=clerk).apply(upload)
 
+    before = rss_mb()
     for _ in range(runs):
         seconds, peak, report = _timed_rolled_back(ours)
         if not report.written or report.counts["new"] != rows:
@@ -140,6 +149,8 @@ def import_customers(rows=100_000, baseline_rows=5_000, runs=1):
         "queries": None,
         "rows_per_s": round(ours),
         "peak_rss_mb": round(max(peaks)),
+        "rss_before_mb": round(before) if before else None,
+        "runs": runs,
         "baseline": f"django-import-export default import_data, first {baseline_rows:,} rows of the same file",
         "baseline_rows_per_s": round(library),
         "baseline_ms": round(baseline_seconds * 1000 * rows / baseline_rows, 1),  # the library's time for all rows

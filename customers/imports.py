@@ -26,7 +26,7 @@ from customers import services, spreadsheets as cells
 from customers.models import Customer, Dealer, Purchase, Region
 from customers.resources import CustomerResource, DealerResource, PurchaseResource, RegionResource, StaffResource
 from salesdesk import audit
-from salesdesk.bulk import Loader, reserve_ids
+from salesdesk.bulk import Loader, copy_line, reserve_ids
 from salesdesk.models import AuditEntry, StaffProfile
 
 BATCH = 2000
@@ -307,8 +307,9 @@ class CustomerImporter(Importer):
                            if _plain(getattr(existing, name + ("_id" if name == "region" else ""))) != _plain(value)
                            and not (name == "id_card" and not value)}
                 status = "updated" if changes or purchase_row else "unchanged"
+            met = (key, status, existing)  # one record, under each of the customer's aliases
             for alias in aliases:
-                seen[alias] = (key, status, existing)
+                seen[alias] = met
             report.add(number, status, customer["name"])
             if status != "skipped":
                 yield key, status, row, purchase_row, existing, changes
@@ -341,14 +342,14 @@ class CustomerImporter(Importer):
                 elif status in ("updated", "unchanged"):
                     pks[key] = existing.pk
                     updates[key] = (existing, row, changes)
-                if purchase_row:
-                    purchases.append((pks[key], *purchase_row, now))
+                if purchase_row:  # held as its COPY line: ~170 bytes instead of ~450 for the tuple of objects
+                    purchases.append(copy_line((pks[key], *purchase_row, now)))
                 if count % 1000 == 0:
                     self.progress(count)
 
         loader.load("customers.Customer", ["id", *self.CUSTOMER_FIELDS, "created_at", "created_by", "version"], new_customers())
         self.write_updates({"update": updates}, pks)
-        loader.load("customers.Purchase", ["customer", *self.PURCHASE_FIELDS, "created_at"], purchases)
+        loader.load_lines("customers.Purchase", ["customer", *self.PURCHASE_FIELDS, "created_at"], purchases)
         audit.record(None, "customers.import.customers", by=self.by,
                      data={**report.counts, "rows": report.total, "purchases": len(purchases)})
 

@@ -53,11 +53,23 @@ class Loader:
             count += len(chunk)
         return count
 
+    def load_lines(self, label, fields, lines):
+        """PostgreSQL: rows already in COPY's text format (`copy_line`), e.g. held compactly while
+        waiting for their turn."""
+        model = apps.get_model(label)
+        columns = [model._meta.get_field(name).column for name in fields]
+        lines = list(lines) if not isinstance(lines, list) else lines
+        for start in range(0, len(lines), self.CHUNK):
+            buffer = io.StringIO("".join(lines[start:start + self.CHUNK]))
+            with connection.cursor() as cursor:
+                cursor.copy_expert(f'COPY "{model._meta.db_table}" ({", ".join(columns)}) FROM STDIN', buffer)
+        return len(lines)
+
     def _write(self, table, columns, rows):
         with connection.cursor() as cursor:
             if self.postgres:
                 buffer = io.StringIO()
-                buffer.writelines("\t".join(_copy_value(v) for v in row) + "\n" for row in rows)
+                buffer.writelines(copy_line(row) for row in rows)
                 buffer.seek(0)
                 cursor.copy_expert(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN', buffer)
             else:
@@ -107,6 +119,11 @@ class Loader:
 
 
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_line(values):
+    """One row in COPY's text format, with its line end."""
+    return "\t".join(_copy_value(v) for v in values) + "\n"
 
 
 def _copy_value(value):
