@@ -59,7 +59,9 @@ class Report:
             ]
         shown = sum(1 for row in self.preview if row[1] == status)
         if shown < PREVIEW_ROWS:
-            self.preview.append((number, status, summary, [f"{column}: {message}" for column, message in errors]))
+            self.preview.append((number, status, summary, [
+                _("%(column)s: %(message)s") % {"column": column, "message": message} for column, message in errors
+            ]))
 
     def error_lines(self):
         return list(self.lines)
