@@ -13,7 +13,8 @@ from django.db import transaction
 from faker import Faker
 
 from customers import services
-from customers.models import Birthday, Customer, Dealer, Region
+from customers.document_services import document_create
+from customers.models import Birthday, Customer, Dealer, Document, Region
 from salesdesk.models import Role
 from salesdesk.services import staff_profile_ensure
 
@@ -89,6 +90,8 @@ class Command(BaseCommand):
                 self.create_dealers(users, regions)
             if not Customer.objects.exists():
                 self.create_customers(users, regions)
+            if not Document.objects.exists():
+                self.create_documents(users)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Region.objects.count()} regions, {Dealer.objects.count()} dealers, "
             f"{Customer.objects.count()} customers; users {', '.join(u[0] for u in DEMO_USERS)} (password: {password})"
@@ -180,6 +183,18 @@ class Command(BaseCommand):
                 agreement=ContentFile(DEMO_AGREEMENT, name=f"agreement-{dealer.pk}.pdf"),
                 agreement_signed_on=datetime.date(2026, 3, 1) + datetime.timedelta(days=index),
                 developer=developer, regional_lead=developer,
+            )
+
+    def create_documents(self, users):
+        for title, category, day, author, keywords in [
+            ("关于2026年农机补贴政策的决定", Document.Category.DECISION, datetime.date(2026, 2, 20), "赵建国", "补贴 政策"),
+            ("售后服务质量跟踪规范", Document.Category.RULE, datetime.date(2026, 1, 6), "钱明华", "售后 规范 2小时 24小时"),
+            ("十月部门例会纪要", Document.Category.MINUTES, datetime.date(2026, 10, 28), "孙丽", "例会 回访"),
+        ]:
+            document_create(
+                by=users["clerk"],
+                data={"title": title, "category": category, "document_date": day, "author": author, "keywords": keywords, "notes": ""},
+                file=ContentFile(DEMO_AGREEMENT, name=f"{title}.pdf"),
             )
 
     def create_customers(self, users, regions):
