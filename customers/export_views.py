@@ -59,9 +59,10 @@ def audited_filters(query):
 class ExportView(PolicyMixin, View):
     permission = ("archive.export", None)
     export = None  # a customers.exports.Export
+    list_view = None  # the list page whose filtered rows are exported
 
     def rows(self):
-        raise NotImplementedError
+        return listed(self.request, self.list_view)
 
     def get(self, request):
         fmt = request.GET.get("format", "xlsx")
@@ -93,16 +94,12 @@ class ExportView(PolicyMixin, View):
 
 class DealerExportView(ExportView):
     export = exports.DEALERS
-
-    def rows(self):
-        return listed(self.request, DealerListView)
+    list_view = DealerListView
 
 
 class CustomerExportView(ExportView):
     export = exports.CUSTOMERS
-
-    def rows(self):
-        return listed(self.request, CustomerListView)
+    list_view = CustomerListView
 
 
 class StaffExportView(ExportView):

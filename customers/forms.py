@@ -136,7 +136,7 @@ class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms
         return data
 
     def validate_unique(self):
-        pass  # the service checks duplicates and answers in words a clerk understands
+        """Not here: the service checks duplicates and answers in words a clerk understands."""
 
     def dealer_data(self):
         return {name: self.cleaned_data[name] for name in DEALER_INTAKE_FIELDS}
@@ -214,7 +214,7 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
         return data
 
     def validate_unique(self):
-        pass  # the service checks duplicates
+        """Not here: the service checks duplicates."""
 
     def customer_data(self):
         return {name: self.cleaned_data[name] for name in CUSTOMER_FIELDS}
