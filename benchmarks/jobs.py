@@ -5,7 +5,6 @@ Jobs run inside a transaction that is rolled back, so the benchmark database sta
 """
 
 import datetime
-import io
 import random
 import statistics
 import time
