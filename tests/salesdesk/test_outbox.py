@@ -14,6 +14,9 @@ State = OutboxMessage.State
 RECORDING = "tests.salesdesk.backends.RecordingBackend"
 FAILING = "tests.salesdesk.backends.FailingBackend"
 DYING = "tests.salesdesk.backends.DyingBackend"
+# Durations on the injected clock (`now=` passed to the services): no wall-clock time is measured.
+JUST_BEFORE_BACKOFF = timedelta(seconds=59)  # the first back-off is one minute
+LEASE = timedelta(seconds=300)  # settings.SALESDESK_OUTBOX_LEASE_SECONDS
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +178,7 @@ def test_a_failed_message_waits_for_its_backoff(settings):
     now = timezone.now()
     outbox.deliver(message.pk, now=now)
 
-    assert outbox.deliver(message.pk, now=now + timedelta(seconds=59)) is False
+    assert outbox.deliver(message.pk, now=now + JUST_BEFORE_BACKOFF) is False
     assert backends.attempts == [message.pk]  # the gateway was not asked again
 
     assert outbox.deliver(message.pk, now=now + timedelta(minutes=1)) is False
@@ -247,7 +250,7 @@ def test_sweep_releases_a_message_stuck_in_sending_and_it_is_sent_exactly_once(s
     with pytest.raises(backends.WorkerKilled):
         outbox.deliver(message.pk, now=now)
     stuck = reload(message)
-    assert (stuck.state, stuck.lease_until) == (State.SENDING, now + timedelta(seconds=300))
+    assert (stuck.state, stuck.lease_until) == (State.SENDING, now + LEASE)
 
     use_backend(settings, RECORDING)
     after_lease = now + timedelta(seconds=301)
