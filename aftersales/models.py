@@ -39,7 +39,7 @@ class Ticket(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
     )
-    region = models.ForeignKey("customers.Region", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("region"))
+    region = models.ForeignKey("salesdesk.Region", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("region"))
     product_model = models.CharField(_("product model"), max_length=50)
     serial_number = models.CharField(_("serial number"), max_length=50, blank=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)

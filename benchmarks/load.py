@@ -101,7 +101,7 @@ def run(rate, seconds, workers, port):
             )))
         results = []
         for path, process in loads:
-            out, err = process.communicate(timeout=seconds + 120)
+            out, _ = process.communicate(timeout=seconds + 120)
             rows = list(csv.DictReader(io.StringIO(out)))
             latencies = [float(row["response-time"]) * 1000 for row in rows]
             errors = sum(1 for row in rows if row["status-code"] != "200")

@@ -4,7 +4,8 @@ At scale 1: ~300 regions, 2,000 dealers in every state and grade, 500,000 end cu
 names from Faker's zh_CN tables, valid ID-card numbers, mobiles, birthdays, 10 % lunar),
 2,000,000 purchases over 24 months, 100,000 after-sales tickets, 50,000 shipments with events.
 
-Rows are generated as tuples and written by `Loader`: PostgreSQL COPY (secondary indexes dropped
+Each row is generated as a dict keyed by field name (`Department.load` writes the columns in the
+order of the first row's keys) and written by `Loader`: PostgreSQL COPY (secondary indexes dropped
 first and built after), or executemany on SQLite. Primary keys are assigned here, so foreign keys
 need no read-back; sequences and number series are set after the load.
 """
@@ -13,6 +14,7 @@ import datetime
 import random
 import time
 from decimal import Decimal
+from operator import itemgetter
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -36,7 +38,7 @@ AT_SCALE_1 = {
 TABLES = [
     "logistics.ShipmentEvent", "logistics.Shipment", "logistics.Carrier", "aftersales.Ticket",
     "customers.Purchase", "customers.Birthday", "customers.GradeChange", "customers.Customer",
-    "customers.Dealer", "salesdesk.AccessRequest", "customers.Region",
+    "customers.Dealer", "salesdesk.AccessRequest", "salesdesk.Region",
 ]
 PRODUCTS = [
     ("LR-404 轮式拖拉机", 68_000), ("LR-904 轮式拖拉机", 118_000), ("LR-1204 轮式拖拉机", 186_000),
@@ -158,6 +160,26 @@ class Department:
         written["seconds"] = round(time.perf_counter() - started, 1)
         return written
 
+    def load(self, label, rows):
+        """Write `rows`, dicts keyed by field name, to the model's table. The first row's keys are
+        the one list of fields: the loader writes the columns in that order, and every row must
+        have exactly those keys."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return 0
+        fields = list(first)
+        values, width = itemgetter(*fields), len(fields)
+
+        def in_order():
+            yield values(first)
+            for row in rows:
+                if len(row) != width:  # a missing key raises KeyError in values(); this catches an extra one
+                    raise ValueError(f"{label}: a row has the fields {list(row)}, not {fields}")
+                yield values(row)
+
+        return self.loader.load(label, fields, in_order())
+
     def regions(self):
         provinces = [p for p in AddressData.provinces if p not in ("香港特别行政区", "澳门特别行政区", "台湾省")]
         n = self.counts["regions"]
@@ -170,29 +192,34 @@ class Department:
             pk += 1
             province_pk, code = pk, f"P{p + 1:02d}"
             lead = self.developers[p % len(self.developers)].pk
-            rows.append((province_pk, provinces[p], code, None, f"/{province_pk}/", lead, "dealer"))
+            rows.append({
+                "id": province_pk, "name": provinces[p], "code": code, "parent": None, "path": f"/{province_pk}/",
+                "lead": lead, "aftersales_by": "dealer",
+            })
             self.region_code[province_pk] = code
             for c in range(per_province):
                 if pk >= n:
                     break
                 pk += 1
                 child_code = f"{code}C{c + 1:02d}"
-                name = f"{cities[(p * per_province + c) % len(cities)]}片区"
-                aftersales = "company" if self.random.random() < 0.2 else "dealer"
-                rows.append((pk, name, child_code, province_pk, f"/{province_pk}/{pk}/", lead, aftersales))
+                rows.append({
+                    "id": pk, "name": f"{cities[(p * per_province + c) % len(cities)]}片区", "code": child_code,
+                    "parent": province_pk, "path": f"/{province_pk}/{pk}/", "lead": lead,
+                    "aftersales_by": "company" if self.random.random() < 0.2 else "dealer",
+                })
                 self.region_code[pk] = child_code
                 self.leaf_regions.append(pk)
         if not self.leaf_regions:
-            self.leaf_regions = [row[0] for row in rows]
-        self.aftersales_by = {row[0]: row[6] for row in rows}
-        count = self.loader.load("customers.Region", ["id", "name", "code", "parent", "path", "lead", "aftersales_by"], rows)
-        return {"regions": count}
+            self.leaf_regions = [row["id"] for row in rows]
+        self.aftersales_by = {row["id"]: row["aftersales_by"] for row in rows}
+        return {"regions": self.load("salesdesk.Region", rows)}
 
     def dealers(self):
         n = self.counts["dealers"]
         states = (["authorized"] * 50 + ["filed"] * 20 + ["approved"] * 8 + ["submitted"] * 10
                   + ["returned"] * 5 + ["draft"] * 7)
         manager, clerk = self.users["manager"].pk, self.users["clerk"].pk
+        ts = self.loader.timestamp
         seen_phones = set()
         rows, birthdays = [], []
         self.authorized_by_region = {}
@@ -219,31 +246,50 @@ class Department:
                 self.authorized.append(pk)
             reviewed = state in ("approved", "filed", "authorized")
             submitted_at = now - datetime.timedelta(days=30 + i % 700)
-            ts = self.loader.timestamp
-            rows.append((
-                pk, state, f"{code}{SHOP_WORDS[i % len(SHOP_WORDS)]}农机{i + 1}号销售有限公司",
-                names[3 * i], self.mobile(seen_phones), names[3 * i + 1], self.mobile(seen_phones),
-                names[3 * i + 2], self.mobile(seen_phones), f"{code}片区农机市场{i % 97 + 1}号", region,
-                "农业机械及配件销售、维修服务", Decimal(120 + i % 2000), Decimal((80 + i % 3000) * 10000),
-                "东方红、雷沃", submitted_at.date(), datetime.date(2000 + i % 25, 1 + i % 12, 1 + i % 28), "",
-                developer, ts(submitted_at), ts(submitted_at) if state != "draft" else None,
-                manager if reviewed else None, ts(submitted_at + datetime.timedelta(days=2)) if reviewed else None,
-                "", "门店面积请补充证明。" if state == "returned" else "",
-                resource, clerk if resource else None, ts(submitted_at + datetime.timedelta(days=3)) if resource else None,
-                grade, card, ts(submitted_at + datetime.timedelta(days=20)) if card else None,
-                "", (submitted_at + datetime.timedelta(days=20)).date() if card else None,
-                developer if card else developer, self.developers[0].pk if card else None, 1,
-            ))
+            reviewed_at = submitted_at + datetime.timedelta(days=2)
+            filed_at = submitted_at + datetime.timedelta(days=3)
+            authorized_at = submitted_at + datetime.timedelta(days=20)
+            rows.append({
+                "id": pk,
+                "status": state,
+                "company": f"{code}{SHOP_WORDS[i % len(SHOP_WORDS)]}农机{i + 1}号销售有限公司",
+                "legal_rep": names[3 * i],
+                "legal_rep_phone": self.mobile(seen_phones),
+                "principal": names[3 * i + 1],
+                "principal_phone": self.mobile(seen_phones),
+                "contact": names[3 * i + 2],
+                "contact_phone": self.mobile(seen_phones),
+                "address": f"{code}片区农机市场{i % 97 + 1}号",
+                "region": region,
+                "business_scope": "农业机械及配件销售、维修服务",
+                "store_area": Decimal(120 + i % 2000),
+                "annual_sales": Decimal((80 + i % 3000) * 10000),
+                "brands": "东方红、雷沃",
+                "survey_date": submitted_at.date(),
+                "opening_date": datetime.date(2000 + i % 25, 1 + i % 12, 1 + i % 28),
+                "notes": "",
+                "submitted_by": developer,
+                "created_at": ts(submitted_at),
+                "submitted_at": ts(submitted_at) if state != "draft" else None,
+                "reviewed_by": manager if reviewed else None,
+                "reviewed_at": ts(reviewed_at) if reviewed else None,
+                "review_comment": "",
+                "return_reason": "门店面积请补充证明。" if state == "returned" else "",
+                "resource_number": resource,
+                "filed_by": clerk if resource else None,
+                "filed_at": ts(filed_at) if resource else None,
+                "grade": grade,
+                "card_number": card,
+                "authorized_at": ts(authorized_at) if card else None,
+                "agreement": "",
+                "agreement_signed_on": authorized_at.date() if card else None,
+                "developer": developer,
+                "regional_lead": self.developers[0].pk if card else None,
+                "version": 1,
+            })
             for person in ("legal_rep", "principal", "contact"):
                 birthdays.append(self.birthday_row(len(birthdays) + 1, pk, None, person))
-        fields = [
-            "id", "status", "company", "legal_rep", "legal_rep_phone", "principal", "principal_phone", "contact",
-            "contact_phone", "address", "region", "business_scope", "store_area", "annual_sales", "brands",
-            "survey_date", "opening_date", "notes", "submitted_by", "created_at", "submitted_at", "reviewed_by",
-            "reviewed_at", "review_comment", "return_reason", "resource_number", "filed_by", "filed_at", "grade",
-            "card_number", "authorized_at", "agreement", "agreement_signed_on", "developer", "regional_lead", "version",
-        ]
-        count = self.loader.load("customers.Dealer", fields, rows)
+        count = self.load("customers.Dealer", rows)
         self.dealer_birthdays = birthdays
         if not self.authorized:
             self.authorized = [1]
@@ -251,10 +297,12 @@ class Department:
 
     def birthday_row(self, pk, dealer, customer, person, born=None):
         born = born or datetime.date(1950, 1, 1) + datetime.timedelta(days=self.random.randrange(365 * 48))
-        if self.random.random() < 0.1:  # one in ten keeps the lunar birthday
-            leap = False
-            return (pk, dealer, customer, person, "lunar", born.year, born.month, min(born.day, 29), leap)
-        return (pk, dealer, customer, person, "solar", born.year, born.month, born.day, False)
+        lunar = self.random.random() < 0.1  # one in ten keeps the lunar birthday
+        return {
+            "id": pk, "dealer": dealer, "customer": customer, "person": person,
+            "calendar": "lunar" if lunar else "solar", "year": born.year, "month": born.month,
+            "day": min(born.day, 29) if lunar else born.day, "is_leap_month": False,
+        }
 
     def customers(self):
         n = self.counts["customers"]
@@ -263,35 +311,44 @@ class Department:
         clerk = self.users["clerk"].pk
         created = datetime.datetime.combine(self.today, datetime.time(8, 0)) - datetime.timedelta(days=730)
         birthdays = list(self.dealer_birthdays)
-        rows = []
+        self.customer_region = [0]  # by customer id
         rand = self.random.random
-        for i in range(n):
-            pk = i + 1
-            region = self.leaf_regions[int(rand() * len(self.leaf_regions))]
-            born = datetime.date(1950, 1, 1) + datetime.timedelta(days=int(rand() * 365 * 50))
-            developer = self.developers[region % len(self.developers)].pk
-            rows.append((
-                pk, names[i], self.id_card(born, seen_ids), self.mobile(seen_phones),
-                f"{self.region_code[region]}片区{int(rand() * 300) + 1}村", region, developer, developer,
-                developer if rand() < 0.8 else clerk, CROPS[i % len(CROPS)], Decimal(int(rand() * 3000) + 5),
-                "", "", self.loader.timestamp(created + datetime.timedelta(minutes=i)), clerk, 1,
-            ))
-            birthdays.append(self.birthday_row(len(birthdays) + 1, None, pk, "customer", born))
-        fields = ["id", "name", "id_card", "phone", "address", "region", "regional_lead", "developer", "salesperson",
-                  "crops", "acreage_mu", "machinery", "notes", "created_at", "created_by", "version"]
-        self.customer_region = [0] + [row[5] for row in rows]
-        count = self.loader.load("customers.Customer", fields, rows)
-        del rows
-        born_count = self.loader.load(
-            "customers.Birthday",
-            ["id", "dealer", "customer", "person", "calendar", "year", "month", "day", "is_leap_month"],
-            birthdays,
-        )
-        return {"customers": count, "birthdays": born_count}
+
+        def rows():  # generated as the loader writes them; each customer's birthday is kept for after
+            for i in range(n):
+                pk = i + 1
+                region = self.leaf_regions[int(rand() * len(self.leaf_regions))]
+                born = datetime.date(1950, 1, 1) + datetime.timedelta(days=int(rand() * 365 * 50))
+                developer = self.developers[region % len(self.developers)].pk
+                row = {
+                    "id": pk,
+                    "name": names[i],
+                    "id_card": self.id_card(born, seen_ids),
+                    "phone": self.mobile(seen_phones),
+                    "address": f"{self.region_code[region]}片区{int(rand() * 300) + 1}村",
+                    "region": region,
+                    "regional_lead": developer,
+                    "developer": developer,
+                    "salesperson": developer if rand() < 0.8 else clerk,
+                    "crops": CROPS[i % len(CROPS)],
+                    "acreage_mu": Decimal(int(rand() * 3000) + 5),
+                    "machinery": "",
+                    "notes": "",
+                    "created_at": self.loader.timestamp(created + datetime.timedelta(minutes=i)),
+                    "created_by": clerk,
+                    "version": 1,
+                }
+                self.customer_region.append(region)
+                birthdays.append(self.birthday_row(len(birthdays) + 1, None, pk, "customer", born))
+                yield row
+
+        count = self.load("customers.Customer", rows())
+        return {"customers": count, "birthdays": self.load("customers.Birthday", birthdays)}
 
     def purchases(self):
         n, customers = self.counts["purchases"], self.counts["customers"]
         start = self.today - datetime.timedelta(days=730)
+        created = self.loader.timestamp(datetime.datetime.combine(start, datetime.time(10)))
         rand = self.random.random
         authorized_by_region, authorized = self.authorized_by_region, self.authorized
 
@@ -304,13 +361,21 @@ class Department:
                 dealers = authorized_by_region.get(self.customer_region[customer]) or authorized
                 dealer = dealers[int(rand() * len(dealers))] if method == "dealer" else None
                 payment = "subsidy" if method == "subsidy" else ("cash", "transfer", "instalments")[int(rand() * 3)]
-                created = self.loader.timestamp(datetime.datetime.combine(start, datetime.time(10)))
-                yield (i + 1, customer, start + datetime.timedelta(days=int(rand() * 730)), product, quantity,
-                       Decimal(price), Decimal(price * quantity), method, payment, dealer, created)
+                yield {
+                    "id": i + 1,
+                    "customer": customer,
+                    "date": start + datetime.timedelta(days=int(rand() * 730)),
+                    "product_model": product,
+                    "quantity": quantity,
+                    "unit_price": Decimal(price),
+                    "amount": Decimal(price * quantity),
+                    "purchase_method": method,
+                    "payment_method": payment,
+                    "dealer": dealer,
+                    "created_at": created,
+                }
 
-        fields = ["id", "customer", "date", "product_model", "quantity", "unit_price", "amount", "purchase_method",
-                  "payment_method", "dealer", "created_at"]
-        return {"purchases": self.loader.load("customers.Purchase", fields, rows())}
+        return {"purchases": self.load("customers.Purchase", rows())}
 
     def tickets(self):
         n, customers = self.counts["tickets"], self.counts["customers"]
@@ -321,66 +386,90 @@ class Department:
         repair, clerk = self.users["repair"].pk, self.users["clerk"].pk
         names = self.names(n)
         ts = self.loader.timestamp
-        rows = []
-        for i, received in enumerate(moments):
-            month = f"{received:%Y%m}"
-            self.ticket_seq[month] = self.ticket_seq.get(month, 0) + 1
-            customer = int(rand() * customers) + 1
-            region = self.customer_region[customer]
-            by_dealer = self.aftersales_by.get(region) == "dealer" and region in self.authorized_by_region
-            dealers = self.authorized_by_region.get(region, [])
-            age = (datetime.datetime.combine(self.today, datetime.time(8)) - received).days
-            status = "archived" if age > 30 else ("closed", "repaired", "in_progress", "dispatched", "registered")[i % 5]
-            closed = status in ("closed", "archived")
-            rows.append((
-                i + 1, f"SH-{month}-{self.ticket_seq[month]:04d}", ts(received), names[i], self.mobile(set()),
-                customer, region, PRODUCTS[i % len(PRODUCTS)][0], f"LR{received:%y}{i:07d}", None,
-                ("repair", "complaint", "question")[i % 3], PROBLEMS[i % len(PROBLEMS)], i % 97 == 0, status,
-                "dealer" if by_dealer else "company", dealers[i % len(dealers)] if by_dealer else None,
-                None if by_dealer else repair, ts(received + datetime.timedelta(minutes=int(rand() * 180))),
-                None, ts(received + datetime.timedelta(days=1 + int(rand() * 5))) if closed else None,
-                1 + int(rand() * 5) if closed else None, clerk,
-            ))
-        fields = ["id", "number", "received_at", "caller_name", "caller_phone", "customer", "region", "product_model",
-                  "serial_number", "purchase_date", "kind", "problem", "is_major", "status", "handled_by", "dealer",
-                  "assignee", "first_contact_at", "escalated_at", "closed_at", "satisfaction", "created_by"]
-        return {"tickets": self.loader.load("aftersales.Ticket", fields, rows)}
+
+        def rows():
+            for i, received in enumerate(moments):
+                month = f"{received:%Y%m}"
+                self.ticket_seq[month] = self.ticket_seq.get(month, 0) + 1
+                customer = int(rand() * customers) + 1
+                region = self.customer_region[customer]
+                by_dealer = self.aftersales_by.get(region) == "dealer" and region in self.authorized_by_region
+                dealers = self.authorized_by_region.get(region, [])
+                age = (datetime.datetime.combine(self.today, datetime.time(8)) - received).days
+                status = "archived" if age > 30 else ("closed", "repaired", "in_progress", "dispatched", "registered")[i % 5]
+                closed = status in ("closed", "archived")
+                yield {
+                    "id": i + 1,
+                    "number": f"SH-{month}-{self.ticket_seq[month]:04d}",
+                    "received_at": ts(received),
+                    "caller_name": names[i],
+                    "caller_phone": self.mobile(set()),
+                    "customer": customer,
+                    "region": region,
+                    "product_model": PRODUCTS[i % len(PRODUCTS)][0],
+                    "serial_number": f"LR{received:%y}{i:07d}",
+                    "purchase_date": None,
+                    "kind": ("repair", "complaint", "question")[i % 3],
+                    "problem": PROBLEMS[i % len(PROBLEMS)],
+                    "is_major": i % 97 == 0,
+                    "status": status,
+                    "handled_by": "dealer" if by_dealer else "company",
+                    "dealer": dealers[i % len(dealers)] if by_dealer else None,
+                    "assignee": None if by_dealer else repair,
+                    "first_contact_at": ts(received + datetime.timedelta(minutes=int(rand() * 180))),
+                    "escalated_at": None,
+                    "closed_at": ts(received + datetime.timedelta(days=1 + int(rand() * 5))) if closed else None,
+                    "satisfaction": 1 + int(rand() * 5) if closed else None,
+                    "created_by": clerk,
+                }
+
+        return {"tickets": self.load("aftersales.Ticket", rows())}
 
     def shipments(self):
         n, customers = self.counts["shipments"], self.counts["customers"]
-        carriers = [(i + 1, name, "", "", i < 4, Decimal("4.5") - Decimal(i) / 10) for i, name in enumerate(CARRIERS)]
-        self.loader.load("logistics.Carrier", ["id", "name", "contact", "phone", "is_preferred", "rating"], carriers)
+        carriers = [
+            {"id": i + 1, "name": name, "contact": "", "phone": "", "is_preferred": i < 4,
+             "rating": Decimal("4.5") - Decimal(i) / 10}
+            for i, name in enumerate(CARRIERS)
+        ]
+        self.load("logistics.Carrier", carriers)
         start = self.today - datetime.timedelta(days=730)
         rand = self.random.random
-        shipments, events = [], []
-        for i in range(n):
-            pk = i + 1
-            shipped = start + datetime.timedelta(days=int(rand() * 730))
-            to_dealer = rand() < 0.6
-            customer = int(rand() * customers) + 1
-            dealer = self.authorized[i % len(self.authorized)] if to_dealer else None
-            age = (self.today - shipped).days
-            status = "accepted" if age > 10 else ("in_transit", "delivered", "registered")[i % 3]
-            delivered = shipped + datetime.timedelta(days=2 + int(rand() * 5)) if status in ("delivered", "accepted") else None
-            shipments.append((
-                pk, 1 + i % len(CARRIERS), f"WB{shipped:%y%m%d}{i:07d}", shipped, dealer, None if to_dealer else customer,
-                self.customer_region[customer], PRODUCTS[i % len(PRODUCTS)][0], 1 + i % 3,
-                shipped + datetime.timedelta(days=5), delivered, status,
-            ))
-            steps = {"registered": 1, "in_transit": 2, "delivered": 3, "accepted": 4}[status]
-            for k, step in enumerate(("registered", "in_transit", "delivered", "accepted")[:steps]):
-                moment = datetime.datetime.combine(shipped, datetime.time(9)) + datetime.timedelta(days=k * 2)
-                events.append((len(events) + 1, pk, self.loader.timestamp(moment), step, "", ""))
-        count = self.loader.load(
-            "logistics.Shipment",
-            ["id", "carrier", "waybill_number", "shipped_on", "dealer", "customer", "region", "goods", "quantity",
-             "promised_on", "delivered_on", "status"],
-            shipments,
-        )
-        event_count = self.loader.load(
-            "logistics.ShipmentEvent", ["id", "shipment", "at", "status", "location", "note"], events
-        )
-        return {"carriers": len(carriers), "shipments": count, "shipment_events": event_count}
+        events = []
+
+        def rows():  # generated as the loader writes them; the events are kept for after
+            for i in range(n):
+                pk = i + 1
+                shipped = start + datetime.timedelta(days=int(rand() * 730))
+                to_dealer = rand() < 0.6
+                customer = int(rand() * customers) + 1
+                age = (self.today - shipped).days
+                status = "accepted" if age > 10 else ("in_transit", "delivered", "registered")[i % 3]
+                delivered = shipped + datetime.timedelta(days=2 + int(rand() * 5)) if status in ("delivered", "accepted") else None
+                steps = {"registered": 1, "in_transit": 2, "delivered": 3, "accepted": 4}[status]
+                for k, step in enumerate(("registered", "in_transit", "delivered", "accepted")[:steps]):
+                    moment = datetime.datetime.combine(shipped, datetime.time(9)) + datetime.timedelta(days=k * 2)
+                    events.append({
+                        "id": len(events) + 1, "shipment": pk, "at": self.loader.timestamp(moment), "status": step,
+                        "location": "", "note": "",
+                    })
+                yield {
+                    "id": pk,
+                    "carrier": 1 + i % len(CARRIERS),
+                    "waybill_number": f"WB{shipped:%y%m%d}{i:07d}",
+                    "shipped_on": shipped,
+                    "dealer": self.authorized[i % len(self.authorized)] if to_dealer else None,
+                    "customer": None if to_dealer else customer,
+                    "region": self.customer_region[customer],
+                    "goods": PRODUCTS[i % len(PRODUCTS)][0],
+                    "quantity": 1 + i % 3,
+                    "promised_on": shipped + datetime.timedelta(days=5),
+                    "delivered_on": delivered,
+                    "status": status,
+                }
+
+        count = self.load("logistics.Shipment", rows())
+        return {"carriers": len(carriers), "shipments": count, "shipment_events": self.load("logistics.ShipmentEvent", events)}
 
     def number_series(self):
         """The numbering service continues each series after the synthetic numbers, gaplessly."""

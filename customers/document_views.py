@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 from customers import document_services as services
 from customers.document_forms import DocumentFilter, DocumentForm, DocumentVersionForm
 from customers.models import Document
-from customers.views import audit_history
+from salesdesk.models import AuditEntry
 from salesdesk import audit
 from salesdesk.access import can
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
@@ -40,7 +40,7 @@ class DocumentDetailView(ObjectPolicyMixin, TemplateView):
         context.update(
             document=document,
             versions=document.versions.select_related("uploaded_by"),
-            history=audit_history(document),
+            history=AuditEntry.objects.for_object(document)[:20],
             can_edit=can(self.request.user, "documents.edit", document),
         )
         return context

@@ -6,31 +6,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.dates import validate_birthday
-from customers.models import Birthday, Customer, Dealer, Purchase, Region
-from salesdesk.forms import StyledFormMixin, VersionedFormMixin, style_fields
-from salesdesk.models import Role
+from salesdesk.lunar import validate_birthday
+from customers.models import Birthday, Customer, Dealer, Purchase
+from salesdesk.models import Region, Role
+from salesdesk.access import users_with
+from salesdesk.forms import StyledFormMixin, UserChoiceField, UserMultipleChoiceField, VersionedFormMixin, style_fields
 from salesdesk.pii import normalize_id_card
 
 User = get_user_model()
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def staff_choices(*roles):
-    users = User.objects.filter(is_active=True).order_by("first_name", "username")
-    if roles:
-        users = users.filter(groups__name__in=roles).distinct()
-    return users
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.username
-
-
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.username
 
 
 class BirthdayFieldsMixin:
@@ -91,9 +75,9 @@ class BirthdayFieldsMixin:
 
 
 class RegionForm(StyledFormMixin, forms.ModelForm):
-    lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+    lead = UserChoiceField(queryset=users_with(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
     developers = UserMultipleChoiceField(
-        queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developers"),
+        queryset=users_with(Role.DEVELOPER), required=False, label=_("Market developers"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 
@@ -171,8 +155,8 @@ class AuthorizeForm(StyledFormMixin, forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=Dealer.Grade.choices)
     agreement = forms.FileField(label=_("Signed cooperation agreement (PDF, JPEG or PNG)"), validators=[validate_scan])
     agreement_signed_on = forms.DateField(label=_("Agreement signed on"), widget=DATE_INPUT)
-    developer = UserChoiceField(queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developer"))
-    regional_lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+    developer = UserChoiceField(queryset=users_with(Role.DEVELOPER), required=False, label=_("Market developer"))
+    regional_lead = UserChoiceField(queryset=users_with(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
 
 
 class GradeForm(StyledFormMixin, forms.Form):
@@ -192,9 +176,9 @@ CUSTOMER_FIELDS = [
 
 class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms.ModelForm):
     birthday_people = [(Birthday.Person.CUSTOMER, _("Customer"))]
-    regional_lead = UserChoiceField(queryset=staff_choices(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
-    developer = UserChoiceField(queryset=staff_choices(Role.DEVELOPER), required=False, label=_("Market developer"))
-    salesperson = UserChoiceField(queryset=staff_choices(), required=False, label=_("Salesperson"))
+    regional_lead = UserChoiceField(queryset=users_with(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
+    developer = UserChoiceField(queryset=users_with(Role.DEVELOPER), required=False, label=_("Market developer"))
+    salesperson = UserChoiceField(queryset=users_with(), required=False, label=_("Salesperson"))
 
     class Meta:
         model = Customer

@@ -7,51 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from salesdesk.models import Region
 from salesdesk.pii import normalize_id_card, validate_id_card
 
 User = settings.AUTH_USER_MODEL
-
-
-class Region(models.Model):
-    """A sales region; regions form a tree (province → prefecture → county)."""
-
-    class AftersalesBy(models.TextChoices):
-        DEALER = "dealer", _("The local dealer")
-        COMPANY = "company", _("The company's repair staff")
-
-    name = models.CharField(_("name"), max_length=50)
-    code = models.CharField(
-        _("code"),
-        max_length=12,
-        unique=True,
-        validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2–12 capital letters or digits, e.g. HB or HB01."))],
-        help_text=_("Used in dossier numbers, e.g. ZY-HB01-0001."),
-    )
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent region")
-    )
-    path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)  # "/1/4/9/": the ids from the root
-    lead = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_regions", verbose_name=_("regional lead")
-    )
-    developers = models.ManyToManyField(
-        User, blank=True, related_name="developed_regions", verbose_name=_("market developers")
-    )
-    aftersales_by = models.CharField(
-        _("after-sales handled by"), max_length=10, choices=AftersalesBy.choices, default=AftersalesBy.DEALER
-    )
-
-    class Meta:
-        ordering = ["path"]
-        verbose_name = _("region")
-        verbose_name_plural = _("regions")
-
-    def __str__(self):
-        return f"{self.name} ({self.code})"
-
-    @property
-    def depth(self):
-        return max(0, self.path.count("/") - 2)
 
 
 class DealerQuerySet(models.QuerySet):
@@ -367,58 +326,9 @@ class Birthday(models.Model):
         ]
 
     def __str__(self):
-        from customers.dates import format_birthday
+        from salesdesk.lunar import format_birthday
 
         return format_birthday(self)
-
-
-class ImportJob(models.Model):
-    """One spreadsheet the clerk imports: uploaded → previewed → imported (all rows or none)."""
-
-    class Kind(models.TextChoices):
-        REGIONS = "regions", _("Regions")
-        DEALERS = "dealers", _("Dealers")
-        CUSTOMERS = "customers", _("End customers and purchases")
-        STAFF = "staff", _("Department staff")
-
-    class State(models.TextChoices):
-        UPLOADED = "uploaded", _("Uploaded")
-        CHECKING = "checking", _("Checking")
-        CHECKED = "checked", _("Checked, waiting for confirmation")
-        IMPORTING = "importing", _("Importing")
-        DONE = "done", _("Imported")
-        FAILED = "failed", _("Failed")
-
-    class Duplicates(models.TextChoices):
-        SKIP = "skip", _("Skip rows that are already on file")
-        UPDATE = "update", _("Update the records on file")
-
-    kind = models.CharField(_("what"), max_length=10, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=200)
-    duplicates = models.CharField(_("duplicates"), max_length=6, choices=Duplicates.choices, default=Duplicates.SKIP)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UPLOADED)
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    message = models.TextField(_("message"), blank=True)
-    error_file = models.FileField(_("error file"), upload_to="imports/%Y/%m/", blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-
-    def __str__(self):
-        return f"{self.get_kind_display()} · {self.original_name}"
-
-    @property
-    def progress(self):
-        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
 class DocumentQuerySet(models.QuerySet):

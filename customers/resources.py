@@ -1,20 +1,16 @@
 """django-import-export resources of the archives: the columns of every spreadsheet the clerk
 imports or exports, with the Chinese headers the download templates use.
 
-The importer (`customers.imports`) reads files by these columns (Chinese headers or the English
-field names); the exporter (`customers.exports`) writes them. The library's own default import
+The importers (`customers.imports`) read files by these columns (Chinese headers or the English
+field names); the exports (`customers.exports`) write them. The library's own default import
 of the same resources is the benchmark's baseline.
 """
 
 from import_export import fields, resources, widgets
 
-from customers.models import Customer, Dealer, Purchase, Region
-from salesdesk.models import StaffProfile
-
-
-def text(attribute, header, **kwargs):
-    """A text column: an empty cell is an empty string (the archives have no NULL text)."""
-    return fields.Field(attribute, column_name=header, widget=widgets.CharWidget(allow_blank=True), **kwargs)
+from customers.models import Customer, Dealer, Purchase
+from salesdesk.models import Region
+from salesdesk.resources import text
 
 
 class RegionResource(resources.ModelResource):
@@ -95,26 +91,3 @@ class PurchaseResource(resources.ModelResource):
     class Meta:
         model = Purchase
         fields = ["date", "product_model", "quantity", "unit_price", "amount", "purchase_method", "payment_method", "dealer"]
-
-
-class StaffResource(resources.ModelResource):
-    username = text("user__username", "登录名", readonly=True)
-    name = text("name", "姓名")
-    title = text("title", "职务")
-    mobile = text("mobile", "手机")
-    qq = text("qq", "QQ")
-    wechat = text("wechat", "微信")
-    email = text("email", "电子邮箱")
-    duties = text("duties", "主要职责")
-
-    class Meta:
-        model = StaffProfile
-        fields = ["username", "name", "title", "mobile", "qq", "wechat", "email", "duties"]
-
-
-RESOURCES = {
-    "regions": RegionResource,
-    "dealers": DealerResource,
-    "customers": CustomerResource,
-    "staff": StaffResource,
-}

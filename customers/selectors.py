@@ -1,6 +1,7 @@
-"""Reads shared by pages: the dashboard's figures."""
+"""Reads shared by pages: the dashboard's panels of the archives."""
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Dealer
 from salesdesk.access import can, visible
@@ -23,8 +24,6 @@ def dashboard_figures(user):
 
 def work_queues(user, size=8):
     """What is waiting for this person: [(title, dealers, more)], only the queues they act on."""
-    from django.utils.translation import gettext_lazy as _
-
     S = Dealer.Status
     queues = []
     dealers = Dealer.objects.select_related("region", "submitted_by").only(
@@ -43,3 +42,13 @@ def work_queues(user, size=8):
         rows = list(rows[: size + 1])
         result.append((title, rows[:size], len(rows) > size))
     return result
+
+
+def queues_panel(user):
+    queues = work_queues(user)
+    return {"queues": queues} if queues else None
+
+
+def figures_panel(user):
+    figures = dashboard_figures(user)
+    return figures or None

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Birthday, Customer, Dealer, GradeChange, Purchase, Region
+from customers.models import Birthday, Customer, Dealer, GradeChange, Purchase
 from salesdesk import audit
 from salesdesk.access import can, require
 from salesdesk.errors import DomainError
@@ -20,50 +20,6 @@ from salesdesk.pii import normalize_id_card, validate_id_card
 S = Dealer.Status
 EDITABLE_BY_INTAKE = {S.DRAFT, S.RETURNED}
 EDITABLE_BY_CLERK = {S.DRAFT, S.RETURNED, S.APPROVED, S.FILED, S.AUTHORIZED}
-
-
-# Regions ------------------------------------------------------------------------------------
-
-
-def _set_path(region):
-    region.path = f"{region.parent.path if region.parent else '/'}{region.pk}/"
-
-
-@transaction.atomic
-def region_create(*, by, data, developers=()):
-    require(by, "archive.edit")
-    region = Region(**data)
-    region.path = "/"
-    region.save()
-    _set_path(region)
-    region.save(update_fields=["path"])
-    region.developers.set(developers)
-    audit.record(region, "customers.region.created", by=by, changes=audit.diff({}, audit.snapshot(region)))
-    return region
-
-
-@transaction.atomic
-def region_update(*, region, by, data, developers=None):
-    require(by, "archive.edit")
-    parent = data.get("parent", region.parent)
-    if parent and (parent.pk == region.pk or parent.path.startswith(region.path)):
-        raise DomainError(_("A region cannot sit inside itself or one of its own sub-regions."))
-    before = audit.snapshot(region)
-    old_path = region.path
-    for field, value in data.items():
-        setattr(region, field, value)
-    _set_path(region)
-    region.save()
-    if region.path != old_path:
-        for child in Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).order_by("path"):
-            child.path = region.path + child.path[len(old_path):]
-            child.save(update_fields=["path"])
-    if developers is not None:
-        region.developers.set(developers)
-    changes = audit.diff(before, audit.snapshot(region))
-    if changes:
-        audit.record(region, "customers.region.updated", by=by, changes=changes)
-    return region
 
 
 # Birthdays ----------------------------------------------------------------------------------

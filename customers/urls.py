@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import document_views, export_views, import_views, views
+from customers import document_views, export_views, views
 
 app_name = "customers"
 
@@ -28,11 +28,6 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", views.CustomerFormView.as_view(), name="customer_edit"),
     path("customers/<int:pk>/purchases/new/", views.PurchaseAddView.as_view(), name="purchase_add"),
     path("purchases/<int:pk>/remove/", views.PurchaseRemoveView.as_view(), name="purchase_remove"),
-    path("imports/", import_views.ImportListView.as_view(), name="import_list"),
-    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
-    path("imports/<int:pk>/confirm/", import_views.ImportConfirmView.as_view(), name="import_confirm"),
-    path("imports/<int:pk>/errors/", import_views.ImportErrorsView.as_view(), name="import_errors"),
-    path("imports/template/<str:kind>/", import_views.ImportTemplateView.as_view(), name="import_template"),
     path("documents/", document_views.DocumentListView.as_view(), name="document_list"),
     path("documents/new/", document_views.DocumentCreateView.as_view(), name="document_create"),
     path("documents/<int:pk>/", document_views.DocumentDetailView.as_view(), name="document_detail"),

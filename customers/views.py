@@ -11,10 +11,12 @@ from django.views.generic import TemplateView
 from customers import services
 from customers.filters import CustomerFilter, DealerFilter
 from customers.forms import AuthorizeForm, CustomerForm, DealerForm, GradeForm, PurchaseForm, ReasonForm, RegionForm
-from customers.models import Customer, Dealer, Purchase, Region
+from customers.models import Customer, Dealer, Purchase
+from salesdesk.models import AuditEntry, Region
 from salesdesk import audit
 from salesdesk.access import can
 from salesdesk.forms import CommentForm
+from salesdesk.services import region_create, region_update
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
 
 
@@ -48,9 +50,9 @@ class RegionFormView(PolicyMixin, View):
             developers = form.cleaned_data["developers"]
             if region:
                 region.refresh_from_db()
-                action = lambda: services.region_update(region=region, by=request.user, data=data, developers=developers)
+                action = lambda: region_update(region=region, by=request.user, data=data, developers=developers)
             else:
-                action = lambda: services.region_create(by=request.user, data=data, developers=developers)
+                action = lambda: region_create(by=request.user, data=data, developers=developers)
             if run_service(request, form, action, _("Saved.")):
                 return redirect("customers:region_list")
         return render(request, self.template_name, {"form": form, "region": region}, status=400)
@@ -86,7 +88,7 @@ class DealerDetailView(ObjectPolicyMixin, TemplateView):
             dealer=dealer,
             birthdays=dealer.birthdays.all(),
             grade_changes=dealer.grade_changes.select_related("by"),
-            history=audit_history(dealer),
+            history=AuditEntry.objects.for_object(dealer)[:20],
             can_edit=services.can_edit_dealer(user, dealer),
             can_submit=dealer.status in services.EDITABLE_BY_INTAKE and can(user, "dealer.intake", dealer),
             can_review=dealer.status == S.SUBMITTED and can(user, "dealer.review", dealer),
@@ -96,16 +98,6 @@ class DealerDetailView(ObjectPolicyMixin, TemplateView):
             can_unmask=can(user, "pii.unmask"),
         )
         return context
-
-
-def audit_history(obj, limit=20):
-    from django.contrib.contenttypes.models import ContentType
-
-    from salesdesk.models import AuditEntry
-
-    return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    ).select_related("actor").exclude(action="salesdesk.pii.viewed")[:limit]
 
 
 class DealerCreateView(PolicyMixin, View):
@@ -330,7 +322,7 @@ class CustomerDetailView(ObjectPolicyMixin, TemplateView):
             customer=customer,
             purchases=customer.purchases.select_related("dealer"),
             birthdays=customer.birthdays.all(),
-            history=audit_history(customer),
+            history=AuditEntry.objects.for_object(customer)[:20],
             can_edit=can(user, "archive.edit", customer),
             can_unmask=can(user, "pii.unmask"),
             purchase_form=PurchaseForm() if can(user, "archive.edit", customer) else None,

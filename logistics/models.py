@@ -37,7 +37,7 @@ class Shipment(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("customer")
     )
-    region = models.ForeignKey("customers.Region", on_delete=models.PROTECT, related_name="shipments", verbose_name=_("region"))
+    region = models.ForeignKey("salesdesk.Region", on_delete=models.PROTECT, related_name="shipments", verbose_name=_("region"))
     goods = models.CharField(_("goods"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     promised_on = models.DateField(_("promised delivery date"), null=True, blank=True)

@@ -1,7 +1,8 @@
 """The one access rule of Salesdesk (DOMAIN.md §1, 查档权限).
 
 Every view, export, download and task asks `can(user, action, target)`; list pages filter through
-`visible(user, queryset, category)`. Nothing else in the code base looks at a role name.
+`visible(user, queryset, category)`; staff pickers list `users_with(*roles)`. Nothing else in the
+code base looks at a role name.
 
 | role        | query | enter / modify | export |
 |-------------|-------|----------------|--------|
@@ -10,57 +11,52 @@ Every view, export, download and task asks `can(user, action, target)`; list pag
 | clerk       | yes   | yes            | yes    |
 | others      | with an approved, unexpired access request | no | no |
 
-Market developers also see the dealer intakes they submitted themselves.
+Market developers also see, and edit while they are drafts, the dealer intakes they submitted.
+The archive categories (dealers, staff, documents…) are registered by the apps
+(`salesdesk.registry.archive_category`); a grant covers one category, a region subtree, or all.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
+from salesdesk import registry
 from salesdesk.models import AccessRequest, Role
 
-L, M, C = Role.LEADERSHIP, Role.MANAGER, Role.CLERK
-MEMBER, DEV, REPAIR = Role.MEMBER, Role.DEVELOPER, Role.REPAIR
 EVERYONE = frozenset(Role)
+ARCHIVE_READERS = frozenset({Role.LEADERSHIP, Role.MANAGER, Role.CLERK})
 
-# action -> roles that hold it outright. Object- and grant-dependent rules are in `can` below.
+# action -> the roles that hold it outright. Grants and own records are the two rules below.
 RULES = {
     "dashboard": EVERYONE,
-    "archive.query": {L, M, C},
-    "archive.edit": {C},
-    "archive.export": {L, M, C},
-    "pii.unmask": {L, M, C},
-    "dealer.intake": {DEV, C},
-    "dealer.review": {M},
-    "dealer.file": {C},
-    "dealer.authorize": {C},
-    "region.query": {L, M, C, DEV},
-    "access.request": {MEMBER, DEV, REPAIR},
-    "access.review": {M},
-    "audit.view": {L, M},
-    "outbox.view": {C, M},
-    "outbox.manage": {C},
-    "staff.edit": {C},
-    "archive.import": {C},
-    "documents.query": {L, M, C},
-    "documents.edit": {C},
+    "archive.query": ARCHIVE_READERS,
+    "archive.edit": {Role.CLERK},
+    "archive.export": ARCHIVE_READERS,
+    "archive.import": {Role.CLERK},
+    "pii.unmask": ARCHIVE_READERS,
+    "documents.query": ARCHIVE_READERS,
+    "documents.edit": {Role.CLERK},
+    "staff.edit": {Role.CLERK},
+    "region.query": {Role.LEADERSHIP, Role.MANAGER, Role.CLERK, Role.DEVELOPER},
+    "dealer.intake": {Role.DEVELOPER, Role.CLERK},
+    "dealer.review": {Role.MANAGER},
+    "dealer.file": {Role.CLERK},
+    "dealer.authorize": {Role.CLERK},
+    "access.request": {Role.MEMBER, Role.DEVELOPER, Role.REPAIR},
+    "access.review": {Role.MANAGER},
+    "audit.view": {Role.LEADERSHIP, Role.MANAGER},
+    "outbox.view": {Role.CLERK, Role.MANAGER},
+    "outbox.manage": {Role.CLERK},
 }
 
-# Which archive category a record belongs to, for grants and `visible`.
-CATEGORY_OF_MODEL = {
-    "customers.dealer": AccessRequest.Category.DEALERS,
-    "customers.customer": AccessRequest.Category.CUSTOMERS,
-    "customers.purchase": AccessRequest.Category.CUSTOMERS,
-    "salesdesk.staffprofile": AccessRequest.Category.STAFF,
-    "customers.document": AccessRequest.Category.DOCUMENTS,
-    "customers.documentversion": AccessRequest.Category.DOCUMENTS,
-}
-# Region-scoped grants cover the records whose region lies in the granted subtree.
-REGION_PATH_LOOKUP = {
-    AccessRequest.Category.DEALERS: "region__path",
-    AccessRequest.Category.CUSTOMERS: "region__path",
-}
+# Reads that an approved access request can open, and the category each one reads.
+GRANTABLE = {"archive.query": None, "documents.query": "documents"}  # None: the target's own category
+
+# A market developer (who is not also a clerk) reads and edits the dealer intakes they submitted,
+# and nobody else's intake, whatever other roles they hold.
+OWN_INTAKES = {"archive.query", "dealer.intake"}
 
 
 ROLES_CACHE_KEY = "salesdesk:roles:{}"
@@ -87,7 +83,7 @@ def forget_roles(user_ids):
 
 def primary_role(user):
     """The role shown in the header: the strongest one the user holds."""
-    for role in (L, M, C, DEV, REPAIR, MEMBER):
+    for role in (Role.LEADERSHIP, Role.MANAGER, Role.CLERK, Role.DEVELOPER, Role.REPAIR, Role.MEMBER):
         if role in roles_of(user):
             return Role(role)
     return None
@@ -103,24 +99,11 @@ def active_grants(user):
     return user._salesdesk_grants
 
 
-def _category_of(target):
+def split_target(target):
+    """(category, record) of what `can` is asked about: a category name, a record, or nothing."""
     if target is None or isinstance(target, str):
-        return target
-    return CATEGORY_OF_MODEL.get(target._meta.label_lower)
-
-
-def _grant_covers(grant, category, obj=None):
-    if grant.scope == AccessRequest.Scope.ALL:
-        return True
-    if grant.scope == AccessRequest.Scope.CATEGORY:
-        return grant.category == category
-    # Region scope: the category must be one that lives in regions.
-    if category not in REGION_PATH_LOOKUP:
-        return False
-    if obj is None:
-        return True  # the list is open; `visible` narrows it to the region
-    region = getattr(obj, "region", None)
-    return region is not None and region.path.startswith(grant.region.path)
+        return target, None
+    return registry.category_of(target._meta.label_lower), target
 
 
 def can(user, action, target=None):
@@ -132,23 +115,50 @@ def can(user, action, target=None):
     if action == "admin":
         return False
     roles = roles_of(user)
-    if roles & RULES[action]:
-        if action == "dealer.intake" and DEV in roles and C not in roles and not isinstance(target, (str, type(None))):
-            return target.submitted_by_id == user.pk  # a developer edits their own intakes only
+    category, record = split_target(target)
+    held = bool(roles & RULES[action])
+
+    if action in OWN_INTAKES and category == "dealers" and Role.DEVELOPER in roles and Role.CLERK not in roles:
+        if record is None and action == "archive.query":
+            return True  # the list opens; `visible` narrows it to the developer's own intakes
+        if record is not None and record.submitted_by_id == user.pk:
+            return True
+        if record is not None and action == "dealer.intake":
+            return False  # somebody else's intake
+    if held:
         return True
-    if action in ("archive.query", "documents.query"):
-        category = _category_of(target) if action == "archive.query" else AccessRequest.Category.DOCUMENTS
-        obj = None if target is None or isinstance(target, str) else target
-        if DEV in roles and category == AccessRequest.Category.DEALERS:
-            if obj is None or obj.submitted_by_id == user.pk:
-                return True
-        return any(_grant_covers(grant, category, obj) for grant in active_grants(user))
+    if action in GRANTABLE:
+        category = GRANTABLE[action] or category
+        return any(grant_covers(grant, category, record) for grant in active_grants(user))
     return False
+
+
+def grant_covers(grant, category, record=None):
+    """Does an approved access request open `category` (and `record`, when one is asked about)?"""
+    if grant.scope == AccessRequest.Scope.ALL:
+        return True
+    if grant.scope == AccessRequest.Scope.CATEGORY:
+        return grant.category == category
+    if not registry.region_path(category):
+        return False  # a region grant opens only the categories that live in regions
+    if record is None:
+        return True  # the list opens; `visible` narrows it to the region
+    region = getattr(record, "region", None)
+    return region is not None and region.path.startswith(grant.region.path)
 
 
 def require(user, action, target=None):
     if not can(user, action, target):
         raise PermissionDenied
+
+
+def users_with(*roles):
+    """The active users who hold any of `roles` (everyone active when none is named), by name:
+    every staff picker (regional lead, market developers, salesperson) asks this."""
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+    if roles:
+        users = users.filter(groups__name__in=roles).distinct()
+    return users
 
 
 def visible(user, queryset, category):
@@ -162,8 +172,9 @@ def visible(user, queryset, category):
             grant.scope == AccessRequest.Scope.CATEGORY and grant.category == category
         ):
             return queryset
-        if grant.scope == AccessRequest.Scope.REGION and category in REGION_PATH_LOOKUP:
-            condition |= Q(**{f"{REGION_PATH_LOOKUP[category]}__startswith": grant.region.path})
-    if DEV in roles and category == AccessRequest.Category.DEALERS:
+        path = registry.region_path(category)
+        if grant.scope == AccessRequest.Scope.REGION and path:
+            condition |= Q(**{f"{path}__startswith": grant.region.path})
+    if Role.DEVELOPER in roles and category == "dealers":
         condition |= Q(submitted_by=user)
     return queryset.filter(condition)

@@ -1,6 +1,6 @@
 """The audit trail: one call per change, namespaced action names that read as sentences.
 
-    audit.record(dealer, "customers.dealer.approved", by=user, changes=audit.diff(before, after))
+    audit.record(access_request, "salesdesk.access_request.approved", by=user, changes=audit.diff(before, after))
 """
 
 import datetime
@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk import registry
 from salesdesk.models import AuditEntry
 from salesdesk.pii import SENSITIVE_FIELDS, mask
 
@@ -60,49 +61,9 @@ def record(obj, action, *, by, changes=None, data=None):
     )
 
 
-# How each action reads to a person; an unknown action shows its name.
-ACTION_LABELS = {
-    "customers.region.created": _("Region created"),
-    "customers.region.updated": _("Region changed"),
-    "customers.dealer.intake_created": _("Dealer intake created"),
-    "customers.dealer.updated": _("Dealer dossier changed"),
-    "customers.dealer.submitted": _("Intake submitted for review"),
-    "customers.dealer.approved": _("Intake approved and signed"),
-    "customers.dealer.returned": _("Intake returned"),
-    "customers.dealer.filed": _("Filed as dealer resource"),
-    "customers.dealer.authorized": _("Dealer authorized"),
-    "customers.dealer.grade_changed": _("Dealer grade changed"),
-    "customers.dealer.agreement_downloaded": _("Agreement scan downloaded"),
-    "customers.customer.created": _("Customer created"),
-    "customers.customer.updated": _("Customer changed"),
-    "customers.purchase.added": _("Purchase added"),
-    "customers.purchase.removed": _("Purchase removed"),
-    "customers.dealers.exported": _("Dealer list exported"),
-    "customers.customers.exported": _("End-customer list exported"),
-    "customers.document.uploaded": _("Document filed"),
-    "customers.document.version_added": _("New version of the document uploaded"),
-    "customers.document.downloaded": _("Document downloaded"),
-    "salesdesk.access_request.created": _("Access requested"),
-    "salesdesk.access_request.approved": _("Access request approved"),
-    "salesdesk.access_request.rejected": _("Access request rejected"),
-    "salesdesk.staff_profile.created": _("Staff profile created"),
-    "salesdesk.staff_profile.updated": _("Staff profile changed"),
-    "salesdesk.staff.exported": _("Staff list exported"),
-    "salesdesk.pii.viewed": _("Personal data viewed unmasked"),
-    "salesdesk.outbox.retried": _("Message sent again"),
-    "salesdesk.outbox.cancelled": _("Message cancelled"),
-    "customers.import.uploaded": _("Spreadsheet uploaded for import"),
-    "customers.import.confirmed": _("Import confirmed"),
-    "customers.import.errors_downloaded": _("Import error rows downloaded"),
-    "customers.import.customers": _("End customers imported"),
-    "customers.import.regions": _("Regions imported"),
-    "customers.import.dealers": _("Dealers imported"),
-    "customers.import.staff": _("Staff profiles imported"),
-}
-
-
 def action_label(action):
-    return ACTION_LABELS.get(action, action)
+    """How an action reads to a person (labels registered by each app); an unknown one shows its name."""
+    return registry.action_label(action)
 
 
 DERIVED_FIELD_LABELS = {

@@ -1,6 +1,6 @@
 """Bulk writes for big loads: PostgreSQL COPY, executemany elsewhere, from plain tuples.
 
-Used by the archive import (tens of thousands of customers and purchases in one transaction) and
+Used by the archive import (tens of thousands of end buyers and purchases in one transaction) and
 by the synthetic department of the benchmarks.
 """
 

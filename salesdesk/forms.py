@@ -25,6 +25,16 @@ def style_fields(fields):
             widget.attrs["rows"] = 3  # Django's default of 10 rows is a wall on a form a clerk fills all day
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
 class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

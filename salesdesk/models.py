@@ -2,11 +2,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from salesdesk import registry
 
 
 class Role(models.TextChoices):
@@ -18,6 +21,49 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Department member")
     DEVELOPER = "developer", _("Market developer")
     REPAIR = "repair", _("Repair staff")
+
+
+class Region(models.Model):
+    """A sales region; regions form a tree (province → prefecture → county)."""
+
+    class AftersalesBy(models.TextChoices):
+        DEALER = "dealer", _("The local dealer")
+        COMPANY = "company", _("The company's repair staff")
+
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2–12 capital letters or digits, e.g. HB or HB01."))],
+        help_text=_("Used in dossier numbers, e.g. ZY-HB01-0001."),
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent region")
+    )
+    path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)  # "/1/4/9/": the ids from the root
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_regions",
+        verbose_name=_("regional lead"),
+    )
+    developers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="developed_regions", verbose_name=_("market developers")
+    )
+    aftersales_by = models.CharField(
+        _("after-sales handled by"), max_length=10, choices=AftersalesBy.choices, default=AftersalesBy.DEALER
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def depth(self):
+        return max(0, self.path.count("/") - 2)
 
 
 class StaffProfileQuerySet(models.QuerySet):
@@ -72,12 +118,6 @@ class AccessRequest(models.Model):
         CATEGORY = "category", _("One category")
         REGION = "region", _("One region")
 
-    class Category(models.TextChoices):
-        DEALERS = "dealers", _("Dealers")
-        CUSTOMERS = "customers", _("End customers")
-        STAFF = "staff", _("Department staff")
-        DOCUMENTS = "documents", _("Department documents")
-
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
@@ -87,9 +127,9 @@ class AccessRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("requester")
     )
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.ALL)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=registry.category_choices, blank=True)
     region = models.ForeignKey(
-        "customers.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
+        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
     )
     reason = models.TextField(_("reason"))
     days = models.PositiveSmallIntegerField(_("period (days)"))
@@ -148,6 +188,16 @@ class AccessRequest(models.Model):
         return self.status == self.Status.APPROVED and self.valid_from <= now < self.valid_until
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        """The changes made to one record, newest first (views of its personal data left out)."""
+        return (
+            self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+            .exclude(action="salesdesk.pii.viewed")
+            .select_related("actor")
+        )
+
+
 class AuditEntry(models.Model):
     """Who did what, when, to which record; field-level before/after in `changes`."""
 
@@ -161,6 +211,8 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -259,3 +311,46 @@ class OutboxMessage(models.Model):
     def backoff(self):
         """Delay before the next attempt: 1, 2, 4, 8... minutes, at most an hour."""
         return timedelta(minutes=min(60, 2 ** max(0, self.attempts - 1)))
+
+
+class ImportJob(models.Model):
+    """One spreadsheet the clerk imports: uploaded → previewed → imported (all rows or none)."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", _("Skip rows that are already on file")
+        UPDATE = "update", _("Update the records on file")
+
+    kind = models.CharField(_("what"), max_length=20, choices=registry.import_kind_choices)  # a registered importer
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    duplicates = models.CharField(_("duplicates"), max_length=6, choices=Duplicates.choices, default=Duplicates.SKIP)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UPLOADED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    error_file = models.FileField(_("error file"), upload_to="imports/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def progress(self):
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

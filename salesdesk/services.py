@@ -1,4 +1,4 @@
-"""Business actions of the core: access requests, staff profiles, revealing personal data."""
+"""Business actions of the core: regions, access requests, staff profiles, revealing personal data."""
 
 from datetime import timedelta
 
@@ -10,10 +10,54 @@ from salesdesk import audit
 from salesdesk.access import require
 from salesdesk.errors import DomainError
 from salesdesk.locking import update_versioned
-from salesdesk.models import AccessRequest, StaffProfile
+from salesdesk.models import AccessRequest, Region, StaffProfile
 from salesdesk.pii import SENSITIVE_FIELDS
 
 Status = AccessRequest.Status
+
+
+# Regions ------------------------------------------------------------------------------------
+
+
+def _set_path(region):
+    region.path = f"{region.parent.path if region.parent else '/'}{region.pk}/"
+
+
+@transaction.atomic
+def region_create(*, by, data, developers=()):
+    require(by, "archive.edit")
+    region = Region(**data)
+    region.path = "/"
+    region.save()
+    _set_path(region)
+    region.save(update_fields=["path"])
+    region.developers.set(developers)
+    audit.record(region, "salesdesk.region.created", by=by, changes=audit.diff({}, audit.snapshot(region)))
+    return region
+
+
+@transaction.atomic
+def region_update(*, region, by, data, developers=None):
+    require(by, "archive.edit")
+    parent = data.get("parent", region.parent)
+    if parent and (parent.pk == region.pk or parent.path.startswith(region.path)):
+        raise DomainError(_("A region cannot sit inside itself or one of its own sub-regions."))
+    before = audit.snapshot(region)
+    old_path = region.path
+    for field, value in data.items():
+        setattr(region, field, value)
+    _set_path(region)
+    region.save()
+    if region.path != old_path:
+        for child in Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).order_by("path"):
+            child.path = region.path + child.path[len(old_path):]
+            child.save(update_fields=["path"])
+    if developers is not None:
+        region.developers.set(developers)
+    changes = audit.diff(before, audit.snapshot(region))
+    if changes:
+        audit.record(region, "salesdesk.region.updated", by=by, changes=changes)
+    return region
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ ALLOWED_HOSTS and DEBUG=0.
 
 import json
 import os
+import tomllib
 import secrets
 from pathlib import Path
 
@@ -46,6 +47,11 @@ DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
+# The department's apps, in the order they depend on each other, are listed once, in pyproject.toml
+# ([tool.salesdesk] apps): the core names none of them, and each plugs itself in from its AppConfig.
+with open(BASE_DIR / "pyproject.toml", "rb") as pyproject:
+    DEPARTMENT_APPS = tomllib.load(pyproject)["tool"]["salesdesk"]["apps"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -58,12 +64,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "salesdesk",
-    "customers",
-    "aftersales",
-    "logistics",
-    "reports",
-    "reminders",
-    "benchmarks",
+    *DEPARTMENT_APPS,
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from salesdesk import outbox
+from salesdesk import import_jobs, outbox
+from salesdesk.models import ImportJob
 
 
 @shared_task(ignore_result=True)
@@ -12,3 +13,13 @@ def outbox_deliver(message_id):
 def outbox_sweep():
     released, enqueued = outbox.sweep()
     return {"released": released, "enqueued": enqueued}
+
+
+@shared_task(ignore_result=True)
+def import_check_task(job_id):
+    import_jobs.import_check(job=ImportJob.objects.get(pk=job_id))
+
+
+@shared_task(ignore_result=True)
+def import_apply_task(job_id):
+    import_jobs.import_apply(job=ImportJob.objects.get(pk=job_id))

@@ -1,9 +1,10 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from customers.export_views import StaffExportView
-from salesdesk import views
+from salesdesk.export_views import StaffExportView
+from salesdesk import import_views, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -22,6 +23,17 @@ urlpatterns = [
     path("staff/export/", StaffExportView.as_view(), name="staff_export"),
     path("staff/<int:pk>/edit/", views.StaffEditView.as_view(), name="staff_edit"),
     path("reveal/<str:model>/<int:pk>/<str:field>/", views.RevealView.as_view(), name="reveal"),
-    path("archives/", include("customers.urls")),
+    path("imports/", import_views.ImportListView.as_view(), name="import_list"),
+    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/confirm/", import_views.ImportConfirmView.as_view(), name="import_confirm"),
+    path("imports/<int:pk>/errors/", import_views.ImportErrorsView.as_view(), name="import_errors"),
+    path("imports/template/<str:kind>/", import_views.ImportTemplateView.as_view(), name="import_template"),
     path("admin/", admin.site.urls),
+]
+
+# Each department app with a `url_prefix` on its AppConfig is mounted there.
+urlpatterns += [
+    path(config.url_prefix, include(f"{config.name}.urls"))
+    for config in apps.get_app_configs()
+    if getattr(config, "url_prefix", None)
 ]

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from salesdesk import outbox, services
+from salesdesk import outbox, registry, services
 from salesdesk.access import can
 from salesdesk.errors import DomainError
 from salesdesk.filters import AuditFilter, OutboxFilter
@@ -37,18 +37,11 @@ class DashboardView(PolicyMixin, TemplateView):
     template_name = "salesdesk/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from customers.selectors import dashboard_figures, work_queues
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["figures"] = dashboard_figures(user)
-        context["queues"] = work_queues(user)
-        if can(user, "access.review"):
-            context["pending_requests"] = AccessRequest.objects.pending().select_related("requester")[:10]
-        if can(user, "access.request"):
-            context["my_grants"] = AccessRequest.objects.active().filter(requester=user).select_related("region")
-        if can(user, "outbox.view"):
-            context["failed_messages"] = OutboxMessage.objects.needs_attention().count()
+        context["panels"] = [
+            (panel.template, data) for panel in registry.panels() if (data := panel.context(user)) is not None
+        ]
         return context
 
 
@@ -215,16 +208,13 @@ class StaffEditView(ObjectPolicyMixin, View):
 
 # Personal data -----------------------------------------------------------------------------
 
-REVEALABLE = {"customers.customer", "customers.dealer", "salesdesk.staffprofile"}
-
-
 class RevealView(PolicyMixin, View):
     """Shows one personal-data field unmasked, to a role that may see it, and logs the view."""
 
     permission = ("pii.unmask", None)
 
     def post(self, request, model, pk, field):
-        if model not in REVEALABLE:
+        if not registry.is_revealable(model):
             raise Http404
         obj = get_object_or_404(apps.get_model(model), pk=pk)
         try:

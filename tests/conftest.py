@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from customers import services as archive
 from customers.models import Dealer
 from salesdesk.models import Role
+from salesdesk.services import region_create
 
 User = get_user_model()
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -87,13 +88,13 @@ def people(leader, manager, clerk, member, developer, repair):
 
 @pytest.fixture
 def region(clerk):
-    province = archive.region_create(by=clerk, data={"name": "河北省", "code": "HB"})
-    return archive.region_create(by=clerk, data={"name": "保定市", "code": "HBBD", "parent": province})
+    province = region_create(by=clerk, data={"name": "河北省", "code": "HB"})
+    return region_create(by=clerk, data={"name": "保定市", "code": "HBBD", "parent": province})
 
 
 @pytest.fixture
 def other_region(clerk):
-    return archive.region_create(by=clerk, data={"name": "山东省", "code": "SD"})
+    return region_create(by=clerk, data={"name": "山东省", "code": "SD"})
 
 
 def intake_data(region, company="保定丰收农机销售有限公司", **extra):

@@ -104,11 +104,11 @@ MATRIX = {
     "customers:document_download": (
         lambda o: {"pk": o["document"].pk, "number": 1}, allowed("documents.query", lambda o: o["document"])
     ),
-    "customers:import_list": (None, allowed("archive.import")),
-    "customers:import_detail": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
-    "customers:import_confirm": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import", code=302)),
-    "customers:import_errors": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
-    "customers:import_template": (lambda o: {"kind": "customers"}, allowed("archive.import")),
+    "import_list": (None, allowed("archive.import")),
+    "import_detail": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
+    "import_confirm": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import", code=302)),
+    "import_errors": (lambda o: {"pk": o["import_job"].pk}, allowed("archive.import")),
+    "import_template": (lambda o: {"kind": "customers"}, allowed("archive.import")),
     "admin:index": (None, admin_index),
 }
 PUBLIC_ANSWERS = {"healthz": 200, "login": 200, "logout": 405, "set_language": 302}
@@ -181,7 +181,7 @@ def import_job(clerk):
     """A checked import whose file has one bad row, so it has an error workbook to download."""
     from django.core.files.base import ContentFile
 
-    from customers import import_jobs
+    from salesdesk import import_jobs
 
     upload = ContentFile("姓名,电话,区域编码\n张三,13900000001,NOPE\n".encode(), name="customers.csv")
     job = import_jobs.import_upload(by=clerk, kind="customers", upload=upload, duplicates="skip")

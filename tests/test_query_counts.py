@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from customers.models import Customer, Dealer, Purchase, Region
-from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, Role, StaffProfile
+from customers.models import Customer, Dealer, Purchase
+from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, Region, Role, StaffProfile
 
 User = get_user_model()
 

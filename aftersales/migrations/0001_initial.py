@@ -10,7 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0003_alter_customer_customer_id_card_unique_and_more'),
+        ('customers', '0001_initial'),
+        ('salesdesk', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -39,7 +40,7 @@ class Migration(migrations.Migration):
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
                 ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer', verbose_name='customer')),
                 ('dealer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.dealer', verbose_name='dealer')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.region', verbose_name='region')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='salesdesk.region', verbose_name='region')),
             ],
             options={
                 'verbose_name': 'after-sales ticket',

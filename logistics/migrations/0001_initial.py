@@ -9,7 +9,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0003_alter_customer_customer_id_card_unique_and_more'),
+        ('customers', '0001_initial'),
+        ('salesdesk', '0001_initial'),
     ]
 
     operations = [
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
                 ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='logistics.carrier', verbose_name='carrier')),
                 ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='customers.customer', verbose_name='customer')),
                 ('dealer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='customers.dealer', verbose_name='dealer')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='customers.region', verbose_name='region')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='salesdesk.region', verbose_name='region')),
             ],
             options={
                 'verbose_name': 'shipment',

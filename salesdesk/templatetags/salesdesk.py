@@ -1,17 +1,10 @@
 from django import template
 from django.utils.html import format_html
 
+from salesdesk import registry
 from salesdesk.pii import mask
 
 register = template.Library()
-
-STATUS_COLORS = {
-    "draft": "secondary", "submitted": "warning", "returned": "danger", "approved": "info", "filed": "primary",
-    "authorized": "success", "pending": "warning", "rejected": "danger", "queued": "secondary", "sending": "info",
-    "sent": "success", "failed": "danger", "cancelled": "secondary", "uploaded": "secondary", "checking": "info",
-    "checked": "warning", "importing": "info", "done": "success",
-}
-
 
 @register.filter
 def masked(value, field):
@@ -22,7 +15,7 @@ def masked(value, field):
 def status_badge(obj, field="status"):
     value = getattr(obj, field)
     label = getattr(obj, f"get_{field}_display")()
-    return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_COLORS.get(value, "secondary"), label)
+    return format_html('<span class="badge text-bg-{}">{}</span>', registry.status_color(value), label)
 
 
 @register.simple_tag
@@ -90,3 +83,14 @@ def import_status_label(status):
               "skipped": gettext("Skipped (already on file)"), "error": gettext("Error")}
     colors = {"new": "success", "updated": "primary", "unchanged": "secondary", "skipped": "secondary", "error": "danger"}
     return format_html('<span class="badge text-bg-{}">{}</span>', colors.get(status, "secondary"), labels.get(status, status))
+
+
+@register.filter
+def query_param(value, name):
+    """`name=value` for a query string, the value URL-encoded as the `urlencode` filter does;
+    "" when the value is empty: `{{ q|query_param:"q" }}` gives q=%E9%99%88."""
+    if value in (None, ""):
+        return ""
+    from urllib.parse import quote
+
+    return f"{name}={quote(str(value), safe='/')}"

@@ -1,18 +1,22 @@
 """bench_data builds a consistent department; bench runs end to end. Timings are never asserted."""
 
+import io
 import json
 import re
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from aftersales.models import Ticket
-from customers.models import Birthday, Customer, Dealer, Purchase, Region
+from customers.models import Birthday, Customer, Dealer, Purchase
 from logistics.models import Shipment, ShipmentEvent
+from salesdesk.models import Region
 from salesdesk.numbering import next_number
 from salesdesk.pii import validate_id_card
+
 
 @pytest.fixture(scope="module")
 def built(module_department):
@@ -78,20 +82,18 @@ def test_the_numbering_service_continues_after_the_synthetic_numbers(department)
 
 def test_the_same_seed_builds_the_same_department(department):
     first = list(Customer.objects.order_by("pk").values_list("name", "id_card", "phone")[:50])
-    call_command("bench_data", scale=0.002, reset=True, seed=7, stdout=open("/dev/null", "w"))
+    call_command("bench_data", scale=0.002, reset=True, seed=7, stdout=io.StringIO())
     assert list(Customer.objects.order_by("pk").values_list("name", "id_card", "phone")[:50]) == first
 
 
 def test_bench_data_refuses_to_mix_with_existing_data(department):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="--reset"):
-        call_command("bench_data", scale=0.002, stdout=open("/dev/null", "w"))
+        call_command("bench_data", scale=0.002, stdout=io.StringIO())
 
 
 def test_bench_quick_runs_end_to_end_and_writes_json(department, tmp_path):
     out = tmp_path / "bench.json"
-    call_command("bench", quick=True, json_file=str(out), stdout=open("/dev/null", "w"))
+    call_command("bench", quick=True, json_file=str(out), stdout=io.StringIO())
     report = json.loads(out.read_text())
     assert report["database"].split()[0] in ("sqlite", "postgresql")
     assert report["machine"]["cpus"] >= 1

@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from customers.models import Customer, ImportJob
+from customers.models import Customer
+from salesdesk.models import ImportJob
 from tests.customers.spreadsheet_files import customer, id_card, purchase, workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +48,7 @@ def test_the_clerk_fixes_the_rows_with_errors_and_imports_them(page, live_server
 
     # The clerk uploads the file; the check finds two rows with errors and imports nothing.
     log_in(clerk)
-    page.goto(f"{live_server.url}/archives/imports/")
+    page.goto(f"{live_server.url}/imports/")
     page.select_option("#id_kind", "customers")
     choose_file(page, content, "客户档案.xlsx")
     page.click("main form button[type=submit]")
@@ -65,7 +66,7 @@ def test_the_clerk_fixes_the_rows_with_errors_and_imports_them(page, live_server
     assert download.value.suggested_filename == "客户档案-错误.xlsx"
 
     # They fix the two cells, upload the workbook, see no errors and confirm.
-    page.goto(f"{live_server.url}/archives/imports/")
+    page.goto(f"{live_server.url}/imports/")
     page.select_option("#id_kind", "customers")
     choose_file(page, fixed(error_workbook), "客户档案-已改.xlsx")
     page.click("main form button[type=submit]")

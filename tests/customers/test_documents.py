@@ -83,7 +83,7 @@ def document(clerk):
 
 @pytest.fixture
 def member_with_documents_grant(member, manager):
-    return grant(member, manager, scope=AccessRequest.Scope.CATEGORY, category=AccessRequest.Category.DOCUMENTS)
+    return grant(member, manager, scope=AccessRequest.Scope.CATEGORY, category="documents")
 
 
 # Filing and versions -------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def test_a_member_without_a_grant_cannot_list_read_or_download(login, member, do
 
 
 def test_a_grant_for_another_archive_does_not_open_the_documents(login, member, manager, document):
-    grant(member, manager, scope=AccessRequest.Scope.CATEGORY, category=AccessRequest.Category.CUSTOMERS)
+    grant(member, manager, scope=AccessRequest.Scope.CATEGORY, category="customers")
     client = login(member)
 
     assert client.get(LIST).status_code == 403

@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl.utils.escape import unescape
 
-from customers import exports
+from customers.exports import CUSTOMERS, DEALERS
+from salesdesk import exports
 from customers.models import Dealer
 from salesdesk.models import AccessRequest, AuditEntry, Role
 from salesdesk.pii import id_card_check_digit
@@ -167,7 +168,7 @@ def test_staff_export_follows_the_staff_search(login, clerk, make_user, fmt):
 
 
 def test_row_builder_masks_id_card_and_phone_numbers_when_not_unmasked():
-    columns = exports.CUSTOMERS.columns
+    columns = CUSTOMERS.columns
     values = ("张三", "130602198001010018", "13912345678", "保定", "HBBD", "", None, "", "")
 
     masked = exports.row_builder(columns, unmask=False)(values)
@@ -178,7 +179,7 @@ def test_row_builder_masks_id_card_and_phone_numbers_when_not_unmasked():
 
 
 def test_row_builder_masks_every_phone_of_a_dealer_and_the_staff_mobile():
-    dealer = dict(zip(DEALER_HEADERS, exports.row_builder(exports.DEALERS.columns, unmask=False)(
+    dealer = dict(zip(DEALER_HEADERS, exports.row_builder(DEALERS.columns, unmask=False)(
         ("公司", "HB", "张伟", "13903120002", "李明", "13903120003", "王佳", "13903120001") + ("",) * 12
     )))
     staff = exports.row_builder(exports.STAFF.columns, unmask=False)(("clerk", "陈静", "", "13811112222", "", "", "", ""))
@@ -348,7 +349,7 @@ def test_the_csv_is_streamed_in_pieces_that_hold_every_row(monkeypatch):
     monkeypatch.setattr(exports, "CSV_ROWS_PER_CHUNK", 2)
 
     rows = Rows((f"客户{n}", "", "1380000000{n}", "", "HB", "", None, "", "") for n in range(5))
-    pieces = list(exports.csv_chunks(exports.CUSTOMERS, rows, unmask=True))
+    pieces = list(exports.csv_chunks(CUSTOMERS, rows, unmask=True))
 
     assert len(pieces) == 1 + 3  # the BOM, then 2 + 2 + 1 rows (the header rides with the first)
     assert [row[0] for row in read_csv(b"".join(pieces))[1:]] == [f"客户{n}" for n in range(5)]
@@ -398,7 +399,7 @@ def test_dates_and_money_are_dates_and_numbers_in_the_workbook(tmp_path):
               "", datetime.date(2026, 3, 1), None, "", "authorized", "A", "ZY-HB-0001", "SQ-A-HB-0001")
     path = tmp_path / "dealers.xlsx"
 
-    assert exports.write_xlsx(exports.DEALERS, Rows([values]), str(path), unmask=True) == 1
+    assert exports.write_xlsx(DEALERS, Rows([values]), str(path), unmask=True) == 1
 
     row = dict(zip(DEALER_HEADERS, read_xlsx(path.read_bytes())[1]))
     assert row["门店面积（平方米）"] == 120.5 and row["年销售额（元）"] == 1500000

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from customers.models import Customer, Dealer, Purchase, Region
-from salesdesk.models import AuditEntry
+from customers.models import Customer, Dealer, Purchase
+from salesdesk.models import AuditEntry, Region
 from tests.customers import spreadsheet_files as files
 from tests.customers.spreadsheet_files import REGION_HEADERS, customer, purchase, workbook
 
@@ -147,7 +147,7 @@ def test_regions_are_imported_in_the_clerks_name(clerk, region, spreadsheet):
     assert summary("imported", 1, new=1).fullmatch(out)
     shijiazhuang = Region.objects.get(code="HBSJZ")
     assert shijiazhuang.parent == region.parent
-    assert AuditEntry.objects.get(action="customers.region.created", object_id=str(shijiazhuang.pk)).actor == clerk
+    assert AuditEntry.objects.get(action="salesdesk.region.created", object_id=str(shijiazhuang.pk)).actor == clerk
 
 
 def test_regions_without_a_user_are_refused_with_a_clear_message_and_nothing_written(region, spreadsheet):

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from customers import import_jobs, spreadsheets
-from customers.imports import importer_for
-from customers.models import Customer, Dealer, ImportJob, Purchase, Region
-from customers.spreadsheets import MAX_EMPTY_RUN, SpreadsheetError, read_table
+from salesdesk import import_jobs, spreadsheets
+from salesdesk.imports import importer_for
+from customers.models import Customer, Dealer, Purchase
+from salesdesk.models import ImportJob, Region
+from salesdesk.spreadsheets import MAX_EMPTY_RUN, SpreadsheetError, read_table
 from tests.customers import spreadsheet_files as files
 from tests.customers.spreadsheet_files import csv_bytes, customer, customers, id_card, purchase, workbook
 
@@ -327,11 +328,11 @@ def chinese(msgid, **params):
 def test_a_hostile_upload_fails_its_job_with_the_message(login, clerk, region, name, content, message):
     before = archives()
 
-    response = login(clerk).post(reverse("customers:import_list"),
+    response = login(clerk).post(reverse("import_list"),
                                  {"kind": "customers", "file": files.upload(content, name), "duplicates": "skip"})
 
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("customers:import_detail", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse("import_detail", args=[job.pk])
     params = {"column": 2} if "%(column)s" in message else {}
     assert (job.state, job.message) == (ImportJob.State.FAILED, chinese(message, **params))
     page = login(clerk).get(response.url)
@@ -344,7 +345,7 @@ def test_a_zip_bomb_upload_fails_its_job_and_writes_nothing(login, clerk, region
     bomb = files.padded_sheet(good_workbook(), spaces=8 * MB)
     before = archives()
 
-    login(clerk).post(reverse("customers:import_list"), {"kind": "customers", "file": files.upload(bomb), "duplicates": "skip"})
+    login(clerk).post(reverse("import_list"), {"kind": "customers", "file": files.upload(bomb), "duplicates": "skip"})
 
     job = ImportJob.objects.get()
     assert (job.state, job.message) == (
@@ -359,7 +360,7 @@ def test_a_zip_bomb_upload_fails_its_job_and_writes_nothing(login, clerk, region
     ("customers.xlsx", files.with_lying_size(files.padded_sheet(good_workbook(), spaces=MB), files.SHEET, 3000)),
 ], ids=["unclosed quote", "lying zip"])
 def test_an_upload_that_breaks_the_reader_fails_its_job_instead_of_a_server_error(login, clerk, region, name, content):
-    response = login(clerk).post(reverse("customers:import_list"),
+    response = login(clerk).post(reverse("import_list"),
                                  {"kind": "customers", "file": files.upload(content, name), "duplicates": "skip"})
 
     job = ImportJob.objects.get()
@@ -369,7 +370,7 @@ def test_an_upload_that_breaks_the_reader_fails_its_job_instead_of_a_server_erro
 
 
 def test_an_xls_file_is_refused_by_the_upload_form(login, clerk, region):
-    response = login(clerk).post(reverse("customers:import_list"),
+    response = login(clerk).post(reverse("import_list"),
                                  {"kind": "customers", "file": files.upload(files.old_excel(), "客户.xls"), "duplicates": "skip"})
 
     assert response.status_code == 400

@@ -18,7 +18,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from customers.models import Customer, Purchase, Region
+from benchmarks.jobs import import_customers, p95
+from customers.models import Customer, Purchase
+from salesdesk.models import Region
 
 GOALS = {"median_ms": 50, "p95_ms": 150, "ratio": 3, "queries": 12, "search_median_ms": 20}
 
@@ -53,11 +55,6 @@ def timed(function, runs):
     return samples
 
 
-def p95(samples):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def machine():
     memory = ""
     try:
@@ -83,7 +80,7 @@ def database():
 
 
 class Command(BaseCommand):
-    help = "Benchmark the archive pages (and later the jobs) on the data in the configured database."
+    help = "Benchmark the archive pages and the import job on the data in the configured database."
 
     def add_arguments(self, parser):
         parser.add_argument("--quick", action="store_true", help="few runs: a smoke test, not a measurement")
@@ -110,8 +107,6 @@ class Command(BaseCommand):
                 continue
             results.append(self.measure_page(client, name, url, kind, runs, warmup))
         if not no_jobs and (not wanted or "import_customers_xlsx" in wanted):
-            from benchmarks.jobs import import_customers
-
             rows = import_rows or (200 if quick else 100_000)
             results.append(import_customers(rows=rows, baseline_rows=min(rows, 50 if quick else 5_000), runs=1 if quick else 3))
         report = {

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.synthetic import AT_SCALE_1, Department, scaled
 from benchmarks.synthetic import reset as empty_archives
-from customers.models import Customer, Region
+from customers.models import Customer
+from salesdesk.models import Region
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ from faker import Faker
 
 from customers import services
 from customers.document_services import document_create
-from customers.models import Birthday, Customer, Dealer, Document, Region
-from salesdesk.models import Role
-from salesdesk.services import staff_profile_ensure
+from customers.models import Birthday, Customer, Dealer, Document
+from salesdesk.models import Region, Role
+from salesdesk.services import region_create, staff_profile_ensure
 
 User = get_user_model()
 
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         for name, code, parent, aftersales in REGIONS:
             region = Region.objects.filter(code=code).first()
             if region is None:
-                region = services.region_create(
+                region = region_create(
                     by=clerk,
                     data={"name": name, "code": code, "parent": regions.get(parent), "aftersales_by": aftersales,
                           "lead": users["developer"] if parent is None else None},

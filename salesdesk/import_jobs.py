@@ -7,17 +7,18 @@ its progress on the job row, so the clerk can leave the page and come back.
 import io
 import logging
 
+import openpyxl
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.imports import importer_for
-from customers.models import ImportJob
-from customers.spreadsheets import SpreadsheetError, neutralise
-from salesdesk import audit
+from salesdesk import audit, registry, tasks
 from salesdesk.access import require
 from salesdesk.errors import DomainError
+from salesdesk.imports import importer_for
+from salesdesk.models import ImportJob
+from salesdesk.spreadsheets import SpreadsheetError, neutralise
 
 log = logging.getLogger(__name__)
 BACKGROUND_BYTES = 256 * 1024  # files above this size run in the worker
@@ -31,14 +32,14 @@ def in_background(job):
 @transaction.atomic
 def import_upload(*, by, kind, upload, duplicates):
     require(by, "archive.import")
+    if kind not in registry.importers():
+        raise DomainError(_("Choose what the file holds."))
     job = ImportJob(kind=kind, original_name=upload.name[:200], duplicates=duplicates, created_by=by)
     job.file.save(upload.name, upload, save=False)
     job.save()
-    audit.record(job, "customers.import.uploaded", by=by, data={"file": job.original_name, "kind": kind})
+    audit.record(job, "salesdesk.import.uploaded", by=by, data={"file": job.original_name, "kind": kind})
     if in_background(job):
-        from customers.tasks import import_check_task
-
-        transaction.on_commit(lambda: import_check_task.delay(job.pk))
+        transaction.on_commit(lambda: tasks.import_check_task.delay(job.pk))
     return job
 
 
@@ -84,11 +85,9 @@ def import_confirm(*, job, by):
     job.state = State.IMPORTING
     job.processed_rows = 0
     job.save(update_fields=["state", "processed_rows"])
-    audit.record(job, "customers.import.confirmed", by=by, data={"rows": job.total_rows})
+    audit.record(job, "salesdesk.import.confirmed", by=by, data={"rows": job.total_rows})
     if in_background(job):
-        from customers.tasks import import_apply_task
-
-        transaction.on_commit(lambda: import_apply_task.delay(job.pk))
+        transaction.on_commit(lambda: tasks.import_apply_task.delay(job.pk))
     return job
 
 
@@ -120,6 +119,13 @@ def import_apply(*, job):
     return job
 
 
+def import_errors_open(*, job, by):
+    """The error workbook of a checked import, opened for download; the download is logged."""
+    require(by, "archive.import")
+    audit.record(job, "salesdesk.import.errors_downloaded", by=by)
+    return job.error_file.open("rb")
+
+
 def _fail(job, message):
     ImportJob.objects.filter(pk=job.pk).update(state=State.FAILED, message=message, finished_at=timezone.now())
     job.refresh_from_db()
@@ -128,8 +134,6 @@ def _fail(job, message):
 
 def error_workbook(report):
     """The failed rows as the clerk sent them, with an error column, to fix and upload again."""
-    import openpyxl
-
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Rows with errors"))
     sheet.append([_("Row"), *report.headers, _("Errors")])
@@ -148,10 +152,8 @@ def _sheet_value(value):
 
 def template_workbook(kind):
     """An empty workbook with the Chinese headers of one kind, to fill in."""
-    import openpyxl
-
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(ImportJob.Kind(kind).label))
+    sheet = workbook.create_sheet(str(registry.importers()[kind].label))
     sheet.append(importer_for(kind, by=None).template_headers())
     out = io.BytesIO()
     workbook.save(out)

@@ -1,8 +1,8 @@
-"""python manage.py import_archive {regions,dealers,customers,staff} FILE [--dry-run] [--update]
+"""python manage.py import_archive KIND FILE [--dry-run] [--update] [--user NAME]
 
 The clerk's import from the command line, for administrators and bulk loads: the same checks and
 the same all-or-nothing write. Prints the per-row report; exits non-zero, writing nothing, when
-any row fails.
+any row fails. KIND is any registered importer (`registry.importer`), e.g. regions or staff.
 """
 
 import sys
@@ -11,24 +11,25 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.imports import IMPORTERS, importer_for
-from customers.spreadsheets import SpreadsheetError
+from salesdesk import registry
+from salesdesk.imports import importer_for
+from salesdesk.spreadsheets import SpreadsheetError
 
 
 class Command(BaseCommand):
-    help = "Import regions, dealers, end customers (with purchases) or staff from an .xlsx or .csv file."
+    help = "Import one kind of record (any registered importer) from an .xlsx or .csv file."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("kind", choices=sorted(registry.importers()))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         parser.add_argument("--update", action="store_true", help="update records already on file (default: skip them)")
         parser.add_argument("--user", default=None,
-                            help="whose name the audit trail records (required for regions, dealers and staff)")
+                            help="whose name the audit trail records (required where the import goes through the services)")
 
     def handle(self, *args, kind, file, dry_run, update, user, **options):
         by = None
-        if kind != "customers" and not user:
+        if registry.importers()[kind].needs_user and not user:
             raise CommandError(f"Importing {kind} goes through the services, which record who changed what: give --user.")
         if user:
             by = get_user_model().objects.filter(username=user).first()

@@ -2,15 +2,15 @@ from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from customers import import_jobs
-from customers.models import ImportJob
-from salesdesk import audit
+from salesdesk import import_jobs, registry
 from salesdesk.errors import DomainError
 from salesdesk.forms import StyledFormMixin
+from salesdesk.models import ImportJob
 from salesdesk.pagination import Window
 from salesdesk.viewmixins import ObjectPolicyMixin, PolicyMixin
 
@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=registry.import_kind_choices)
     file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
     duplicates = forms.ChoiceField(
         label=gettext_lazy("Records already on file"), choices=ImportJob.Duplicates.choices,
@@ -39,14 +39,14 @@ class ImportForm(StyledFormMixin, forms.Form):
 
 class ImportListView(PolicyMixin, View):
     permission = ("archive.import", None)
-    template_name = "customers/import_list.html"
+    template_name = "salesdesk/import_list.html"
 
     def get(self, request):
         return self.show(ImportForm())
 
     def show(self, form, status=200):
         jobs = Window(ImportJob.objects.select_related("created_by").defer("report"), self.request)
-        return render(self.request, self.template_name, {"form": form, "page": jobs, "kinds": ImportJob.Kind.choices}, status=status)
+        return render(self.request, self.template_name, {"form": form, "page": jobs, "kinds": registry.import_kind_choices()}, status=status)
 
     def post(self, request):
         form = ImportForm(request.POST, request.FILES)
@@ -56,7 +56,7 @@ class ImportListView(PolicyMixin, View):
                                         duplicates=form.cleaned_data["duplicates"])
         if not import_jobs.in_background(job):
             import_jobs.import_check(job=job)
-        return redirect("customers:import_detail", pk=job.pk)
+        return redirect("import_detail", pk=job.pk)
 
 
 class ImportDetailView(ObjectPolicyMixin, View):
@@ -64,7 +64,7 @@ class ImportDetailView(ObjectPolicyMixin, View):
     model = ImportJob
 
     def get(self, request, pk):
-        template = "customers/_import_status.html" if request.headers.get("HX-Request") else "customers/import_detail.html"
+        template = "salesdesk/_import_status.html" if request.headers.get("HX-Request") else "salesdesk/import_detail.html"
         return render(request, template, {"job": self.object, "preview": self.object.report.get("preview", [])})
 
 
@@ -73,7 +73,7 @@ class ImportConfirmView(ObjectPolicyMixin, View):
     model = ImportJob
 
     def get(self, request, pk):
-        return redirect("customers:import_detail", pk=pk)
+        return redirect("import_detail", pk=pk)
 
     def post(self, request, pk):
         try:
@@ -82,10 +82,10 @@ class ImportConfirmView(ObjectPolicyMixin, View):
             from django.contrib import messages
 
             messages.error(request, exc.message)
-            return redirect("customers:import_detail", pk=pk)
+            return redirect("import_detail", pk=pk)
         if not import_jobs.in_background(job):
             import_jobs.import_apply(job=job)
-        return redirect("customers:import_detail", pk=pk)
+        return redirect("import_detail", pk=pk)
 
 
 class ImportErrorsView(ObjectPolicyMixin, View):
@@ -95,8 +95,7 @@ class ImportErrorsView(ObjectPolicyMixin, View):
     def get(self, request, pk):
         if not self.object.error_file:
             raise Http404
-        audit.record(self.object, "customers.import.errors_downloaded", by=request.user)
-        return FileResponse(self.object.error_file.open("rb"), content_type=XLSX,
+        return FileResponse(import_jobs.import_errors_open(job=self.object, by=request.user), content_type=XLSX,
                             filename=f"{self.object.original_name.rsplit('.', 1)[0]}-错误.xlsx", as_attachment=True)
 
 
@@ -104,11 +103,9 @@ class ImportTemplateView(PolicyMixin, View):
     permission = ("archive.import", None)
 
     def get(self, request, kind):
-        if kind not in ImportJob.Kind.values:
+        if kind not in registry.importers():
             raise Http404
         response = HttpResponse(import_jobs.template_workbook(kind), content_type=XLSX)
-        from django.utils.encoding import escape_uri_path
-
-        name = f"{ImportJob.Kind(kind).label}-模板.xlsx"
+        name = f"{registry.importers()[kind].label}-模板.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(name)}"
         return response
