@@ -4,14 +4,14 @@ Each app registers its parts from its `AppConfig.ready()`:
 
     from salesdesk import registry
 
-    registry.archive_category("shipments", _("Shipments"), models=["logistics.shipment"], region_path="region__path")
-    registry.importer(CarrierStatusImporter)
-    registry.export(SHIPPING_REGISTER)
-    registry.dashboard_panel("logistics/panels/late.html", late_shipments_panel, order=30)
-    registry.action_labels({"logistics.shipment.delivered": _("Shipment delivered")})
-    registry.status_colors({"delivered": "success"})
-    registry.revealable("logistics.shipment")
-    registry.navigation(_("Shipments"), "logistics:shipment_list", "archive.query", "shipments", icon="truck", order=35)
+    registry.archive_category("visits", _("Visits"), models=["fieldwork.visit"], region_path="region__path")
+    registry.importer(VisitImporter)
+    registry.export(VISIT_LIST)
+    registry.dashboard_panel("fieldwork/panels/due.html", visits_due_panel, order=30)
+    registry.action_labels({"fieldwork.visit.recorded": _("Visit recorded")})
+    registry.status_colors({"planned": "info"})
+    registry.revealable("fieldwork.visit")
+    registry.navigation(_("Visits"), "fieldwork:visit_list", "archive.query", "visits", icon="telephone", order=35)
 
 The core reads them back through the functions at the bottom (`importers()`, `panels()`…).
 """
