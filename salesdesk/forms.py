@@ -7,9 +7,16 @@ from salesdesk.models import AccessRequest, StaffProfile
 from salesdesk.widgets import quicken
 
 
-def style_fields(fields):
+FORM_EMPTY_LABEL = _("Please choose")  # a drop-down of a form says 请选择 until a choice is made
+FILTER_EMPTY_LABEL = _("All")  # a filter's drop-down left empty filters nothing: 全部
+
+
+def style_fields(fields, empty_label=FORM_EMPTY_LABEL):
     """Bootstrap classes on every widget, so templates render any form the same way; long
-    option lists render through the quick selects."""
+    option lists render through the quick selects; the empty choice of a drop-down says what it
+    means (`empty_label`) instead of Django's "---------"."""
+    for field in fields.values():
+        label_empty_choice(field, empty_label)
     quicken(fields)
     for field in fields.values():
         widget = field.widget
@@ -23,6 +30,18 @@ def style_fields(fields):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
         if isinstance(widget, forms.Textarea) and str(widget.attrs.get("rows")) == "10":
             widget.attrs["rows"] = 3  # Django's default of 10 rows is a wall on a form a clerk fills all day
+
+
+def label_empty_choice(field, label):
+    if getattr(field, "empty_label", None) is not None:  # model choices, and django-filter's choices
+        field.empty_label = label
+        field.widget.choices = field.choices  # the widget's copy was bound before the label changed
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] in ("", None) and choices[0][1] == "---------":
+            field.choices = [(choices[0][0], label), *choices[1:]]
+    if hasattr(field.widget, "empty_label"):
+        field.widget.empty_label = label
 
 
 class UserChoiceField(forms.ModelChoiceField):

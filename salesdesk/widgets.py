@@ -32,12 +32,13 @@ class OptionsSelect(QuickSelect):
     """A select whose options come from `options()` when it renders, not from its field: a
     choice field with 300 choices is deep-copied and re-normalized twice per request."""
 
-    def __init__(self, attrs=None, options=None):
+    def __init__(self, attrs=None, options=None, empty_label="---------"):
         super().__init__(attrs)
         self.options = options
+        self.empty_label = empty_label  # style_fields sets 全部 (filters) or 请选择 (forms)
 
     def render(self, name, value, attrs=None, renderer=None):
-        self.choices = [("", "---------"), *self.options()]
+        self.choices = [("", self.empty_label), *self.options()]
         return super().render(name, value, attrs, renderer)
 
 
