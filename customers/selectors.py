@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Dealer
+from customers.services import dealer_step_states
 from salesdesk.access import can, visible
 
 
@@ -24,18 +25,22 @@ def dashboard_figures(user):
 
 def work_queues(user, size=8):
     """What is waiting for this person: [(title, dealers, more)], only the queues they act on."""
-    S = Dealer.Status
     queues = []
     dealers = Dealer.objects.select_related("region", "submitted_by").only(
         "company", "status", "submitted_at", "created_at", "region__name", "submitted_by__username", "submitted_by__first_name"
     )
+
+    def waiting_for(step):
+        return dealers.filter(status__in=dealer_step_states(step))
+
     if can(user, "dealer.review"):
-        queues.append((_("Intakes waiting for your signature"), dealers.filter(status=S.SUBMITTED).order_by("submitted_at")))
+        queues.append((_("Intakes waiting for your signature"), waiting_for("approve").order_by("submitted_at")))
     if can(user, "dealer.file"):
-        queues.append((_("Approved intakes to file"), dealers.filter(status=S.APPROVED).order_by("reviewed_at")))
-        queues.append((_("Filed dealers waiting for authorization"), dealers.filter(status=S.FILED).order_by("filed_at")))
+        queues.append((_("Approved intakes to file"), waiting_for("file").order_by("reviewed_at")))
+    if can(user, "dealer.authorize"):
+        queues.append((_("Filed dealers waiting for authorization"), waiting_for("authorize").order_by("filed_at")))
     if can(user, "dealer.intake") and not can(user, "dealer.file"):
-        mine = dealers.filter(submitted_by=user, status__in=[S.DRAFT, S.RETURNED]).order_by("-pk")
+        mine = waiting_for("submit").filter(submitted_by=user).order_by("-pk")
         queues.append((_("Your drafts and returned intakes"), mine))
     result = []
     for title, rows in queues:

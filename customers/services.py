@@ -74,15 +74,32 @@ def dealer_intake_create(*, by, data, birthdays=None):
     return dealer
 
 
-def can_edit_dealer(user, dealer):
-    if dealer.status in EDITABLE_BY_INTAKE and can(user, "dealer.intake", dealer):
-        return True
-    return dealer.status in EDITABLE_BY_CLERK and can(user, "archive.edit", dealer)
+# The steps of a dealer's life: (step, the policy's action that takes it, the states it is taken from).
+STEPS = (
+    ("edit", "dealer.intake", EDITABLE_BY_INTAKE),  # the intake's author (or the clerk) while it is a draft
+    ("edit", "archive.edit", EDITABLE_BY_CLERK),  # the clerk, whenever the manager does not have it
+    ("submit", "dealer.intake", EDITABLE_BY_INTAKE),
+    ("approve", "dealer.review", {S.SUBMITTED}),
+    ("return", "dealer.review", {S.SUBMITTED}),
+    ("file", "dealer.file", {S.APPROVED}),
+    ("authorize", "dealer.authorize", {S.FILED}),
+    ("grade", "dealer.authorize", {S.AUTHORIZED}),
+)
+
+
+def dealer_allowed_steps(user, dealer):
+    """The steps `user` may take on `dealer` now: its state allows them and the policy lets this user."""
+    return {step for step, action, states in STEPS if dealer.status in states and can(user, action, dealer)}
+
+
+def dealer_step_states(step):
+    """The states a dealer may be in for `step` to be taken (by somebody)."""
+    return sorted({state for name, _action, states in STEPS if name == step for state in states})
 
 
 @transaction.atomic
 def dealer_update(*, dealer, by, data, expected_version, birthdays=None):
-    if not can_edit_dealer(by, dealer):
+    if "edit" not in dealer_allowed_steps(by, dealer):
         if dealer.status == S.SUBMITTED:
             raise DomainError(_("This intake is with the manager for review and cannot be changed now."))
         raise DomainError(_("You may not change this dealer's dossier."))
@@ -98,10 +115,11 @@ def dealer_update(*, dealer, by, data, expected_version, birthdays=None):
     return dealer
 
 
-def _transition(dealer, by, action, allowed_from, to, **fields):
-    """Move a dealer along its life, refusing any move its state or the actor's role forbids."""
+def _transition(dealer, by, step, action, to, **fields):
+    """Take `step` (logged as `action`) on the locked dealer, refusing it unless its state allows it now
+    (the callers have already asked the policy, so a refusal here is the state's)."""
     dealer = Dealer.objects.select_for_update().get(pk=dealer.pk)
-    if dealer.status not in allowed_from:
+    if step not in dealer_allowed_steps(by, dealer):
         raise DomainError(
             _("This dealer is “%(status)s”; that step is not possible now.") % {"status": dealer.get_status_display()}
         )
@@ -118,7 +136,7 @@ def _transition(dealer, by, action, allowed_from, to, **fields):
 @transaction.atomic
 def dealer_intake_submit(*, dealer, by):
     require(by, "dealer.intake", dealer)
-    return _transition(dealer, by, "submitted", EDITABLE_BY_INTAKE, S.SUBMITTED, submitted_at=timezone.now())
+    return _transition(dealer, by, "submit", "submitted", S.SUBMITTED, submitted_at=timezone.now())
 
 
 @transaction.atomic
@@ -126,7 +144,7 @@ def dealer_intake_approve(*, dealer, by, comment=""):
     """The manager checks the intake and signs it (who and when are the signature)."""
     require(by, "dealer.review", dealer)
     return _transition(
-        dealer, by, "approved", {S.SUBMITTED}, S.APPROVED,
+        dealer, by, "approve", "approved", S.APPROVED,
         reviewed_by=by, reviewed_at=timezone.now(), review_comment=comment, return_reason="",
     )
 
@@ -136,7 +154,7 @@ def dealer_intake_return(*, dealer, by, reason):
     require(by, "dealer.review", dealer)
     if not (reason or "").strip():
         raise DomainError(_("Say why the intake is returned, so the developer can fix it."))
-    return _transition(dealer, by, "returned", {S.SUBMITTED}, S.RETURNED, return_reason=reason.strip())
+    return _transition(dealer, by, "return", "returned", S.RETURNED, return_reason=reason.strip())
 
 
 @transaction.atomic
@@ -144,12 +162,12 @@ def dealer_file(*, dealer, by):
     """The clerk files an approved intake as a dealer resource under its Annex 2 number."""
     require(by, "dealer.file", dealer)
     dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
-    if dealer.status != S.APPROVED:
+    if "file" not in dealer_allowed_steps(by, dealer):
         if dealer.status in {S.DRAFT, S.SUBMITTED, S.RETURNED}:
             raise DomainError(_("Only an intake the manager has approved can be filed."))
         raise DomainError(_("This dealer is already filed."))
     number = next_number("dealer_resource", region=dealer.region.code)
-    return _transition(dealer, by, "filed", {S.APPROVED}, S.FILED, resource_number=number, filed_by=by, filed_at=timezone.now())
+    return _transition(dealer, by, "file", "filed", S.FILED, resource_number=number, filed_by=by, filed_at=timezone.now())
 
 
 @transaction.atomic
@@ -157,7 +175,7 @@ def dealer_authorize(*, dealer, by, grade, agreement, agreement_signed_on, devel
     """The cooperation agreement is signed: grade, dossier-card number (Annex 3), agreement scan."""
     require(by, "dealer.authorize", dealer)
     dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
-    if dealer.status != S.FILED:
+    if "authorize" not in dealer_allowed_steps(by, dealer):
         raise DomainError(_("Only a filed dealer resource can be authorized."))
     if grade not in Dealer.Grade.values:
         raise DomainError(_("Choose a grade from A to D."))
@@ -165,7 +183,7 @@ def dealer_authorize(*, dealer, by, grade, agreement, agreement_signed_on, devel
         raise DomainError(_("Attach the scan of the signed cooperation agreement."))
     number = next_number("authorized_dealer", grade=grade, region=dealer.region.code)
     dealer = _transition(
-        dealer, by, "authorized", {S.FILED}, S.AUTHORIZED,
+        dealer, by, "authorize", "authorized", S.AUTHORIZED,
         agreement=agreement, grade=grade, card_number=number, authorized_at=timezone.now(), agreement_signed_on=agreement_signed_on,
         developer=developer or dealer.developer, regional_lead=regional_lead or dealer.regional_lead,
     )
@@ -178,7 +196,7 @@ def dealer_change_grade(*, dealer, by, grade, reason):
     """A new grade gives a new card number in that grade's series; the old one stays in the history."""
     require(by, "dealer.authorize", dealer)
     dealer = Dealer.objects.select_for_update().select_related("region").get(pk=dealer.pk)
-    if dealer.status != S.AUTHORIZED:
+    if "grade" not in dealer_allowed_steps(by, dealer):
         raise DomainError(_("Only an authorized dealer has a grade."))
     if grade not in Dealer.Grade.values:
         raise DomainError(_("Choose a grade from A to D."))
@@ -188,12 +206,22 @@ def dealer_change_grade(*, dealer, by, grade, reason):
         raise DomainError(_("Say why the grade changes."))
     number = next_number("authorized_dealer", grade=grade, region=dealer.region.code)
     previous_grade, previous_number = dealer.grade, dealer.card_number
-    dealer = _transition(dealer, by, "grade_changed", {S.AUTHORIZED}, S.AUTHORIZED, grade=grade, card_number=number)
+    dealer = _transition(dealer, by, "grade", "grade_changed", S.AUTHORIZED, grade=grade, card_number=number)
     GradeChange.objects.create(
         dealer=dealer, from_grade=previous_grade, to_grade=grade, from_card_number=previous_number,
         to_card_number=number, reason=reason.strip(), by=by,
     )
     return dealer
+
+
+def dealer_agreement_open(*, dealer, by):
+    """The scan of the signed cooperation agreement, opened for reading, for a viewer who may see
+    the dealer; the download is logged."""
+    if not dealer.agreement:
+        raise DomainError(_("Nothing to show."))
+    require(by, "archive.query", dealer)
+    audit.record(dealer, "customers.dealer.agreement_downloaded", by=by)
+    return dealer.agreement.open("rb")
 
 
 # End customers ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import mimetypes
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,10 +13,11 @@ from customers import services
 from customers.filters import CustomerFilter, DealerFilter
 from customers.forms import AuthorizeForm, CustomerForm, DealerForm, GradeForm, PurchaseForm, ReasonForm, RegionForm
 from customers.models import Customer, Dealer, Purchase
-from salesdesk.models import AuditEntry, Region
 from salesdesk import audit
 from salesdesk.access import can
+from salesdesk.errors import DomainError
 from salesdesk.forms import CommentForm
+from salesdesk.models import AuditEntry, Region
 from salesdesk.services import region_create, region_update
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
 
@@ -67,6 +69,8 @@ class DealerListView(FilteredListView):
     filterset_class = DealerFilter
     category = "dealers"
     queryset = Dealer.objects.for_list()
+    sortable = {"number": "resource_number", "company": "company", "region": "region__code", "status": "status",
+                "grade": "grade", "contact": "contact"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -83,18 +87,18 @@ class DealerDetailView(ObjectPolicyMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         dealer, user = self.object, self.request.user
-        S = Dealer.Status
+        steps = services.dealer_allowed_steps(user, dealer)
         context.update(
             dealer=dealer,
             birthdays=dealer.birthdays.all(),
             grade_changes=dealer.grade_changes.select_related("by"),
             history=AuditEntry.objects.for_object(dealer)[:20],
-            can_edit=services.can_edit_dealer(user, dealer),
-            can_submit=dealer.status in services.EDITABLE_BY_INTAKE and can(user, "dealer.intake", dealer),
-            can_review=dealer.status == S.SUBMITTED and can(user, "dealer.review", dealer),
-            can_file=dealer.status == S.APPROVED and can(user, "dealer.file", dealer),
-            can_authorize=dealer.status == S.FILED and can(user, "dealer.authorize", dealer),
-            can_grade=dealer.status == S.AUTHORIZED and can(user, "dealer.authorize", dealer),
+            can_edit="edit" in steps,
+            can_submit="submit" in steps,
+            can_review="approve" in steps,  # approve and return: the manager's two answers
+            can_file="file" in steps,
+            can_authorize="authorize" in steps,
+            can_grade="grade" in steps,
             can_unmask=can(user, "pii.unmask"),
         )
         return context
@@ -126,7 +130,7 @@ class DealerEditView(ObjectPolicyMixin, View):
     template_name = "customers/dealer_form.html"
 
     def get(self, request, pk):
-        if not services.can_edit_dealer(request.user, self.object):
+        if "edit" not in services.dealer_allowed_steps(request.user, self.object):
             return _refuse(request, self.object)
         # The form shows the phones in full: that is an unmasked view, and it is logged.
         audit.record(self.object, "salesdesk.pii.viewed", by=request.user,
@@ -135,7 +139,7 @@ class DealerEditView(ObjectPolicyMixin, View):
 
     def post(self, request, pk):
         dealer = self.object
-        if not services.can_edit_dealer(request.user, dealer):
+        if "edit" not in services.dealer_allowed_steps(request.user, dealer):
             return _refuse(request, dealer)
         form = DealerForm(request.POST, instance=dealer)
         if form.is_valid():
@@ -154,8 +158,6 @@ class DealerEditView(ObjectPolicyMixin, View):
 
 
 def _refuse(request, dealer):
-    from django.core.exceptions import PermissionDenied
-
     if dealer.status == Dealer.Status.SUBMITTED and can(request.user, "dealer.intake", dealer):
         messages.warning(request, _("This intake is with the manager for review and cannot be changed now."))
         return redirect("customers:dealer_detail", pk=dealer.pk)
@@ -285,12 +287,12 @@ class DealerAgreementView(ObjectPolicyMixin, View):
     model = Dealer
 
     def get(self, request, pk):
-        dealer = self.object
-        if not dealer.agreement:
+        try:
+            scan = services.dealer_agreement_open(dealer=self.object, by=request.user)
+        except DomainError:
             raise Http404
-        audit.record(dealer, "customers.dealer.agreement_downloaded", by=request.user)
-        content_type = mimetypes.guess_type(dealer.agreement.name)[0] or "application/octet-stream"
-        return FileResponse(dealer.agreement.open("rb"), content_type=content_type, filename=dealer.agreement.name.rsplit("/", 1)[-1])
+        content_type = mimetypes.guess_type(scan.name)[0] or "application/octet-stream"
+        return FileResponse(scan, content_type=content_type, filename=scan.name.rsplit("/", 1)[-1])
 
 
 # End customers ------------------------------------------------------------------------------
@@ -302,6 +304,8 @@ class CustomerListView(FilteredListView):
     filterset_class = CustomerFilter
     category = "customers"
     queryset = Customer.objects.for_list()
+    # each served by a (field, -id) index; regions in the order they were filed (the tree's order)
+    sortable = {"name": "name", "region": "region_id", "acreage": "acreage_mu"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

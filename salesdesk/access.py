@@ -54,8 +54,8 @@ RULES = {
 # Reads that an approved access request can open, and the category each one reads.
 GRANTABLE = {"archive.query": None, "documents.query": "documents"}  # None: the target's own category
 
-# A market developer (who is not also a clerk) reads and edits the dealer intakes they submitted,
-# and nobody else's intake, whatever other roles they hold.
+# A market developer (who is not also a clerk) opens the dealer list, and reads and edits the
+# intakes they submitted; they edit nobody else's intake, whatever other roles they hold.
 OWN_INTAKES = {"archive.query", "dealer.intake"}
 
 
@@ -116,16 +116,12 @@ def can(user, action, target=None):
         return False
     roles = roles_of(user)
     category, record = split_target(target)
-    held = bool(roles & RULES[action])
-
     if action in OWN_INTAKES and category == "dealers" and Role.DEVELOPER in roles and Role.CLERK not in roles:
-        if record is None and action == "archive.query":
-            return True  # the list opens; `visible` narrows it to the developer's own intakes
-        if record is not None and record.submitted_by_id == user.pk:
-            return True
-        if record is not None and action == "dealer.intake":
+        if record is None or record.submitted_by_id == user.pk:
+            return True  # their own intake; with none named, the list (`visible` narrows it) or a new intake
+        if action == "dealer.intake":
             return False  # somebody else's intake
-    if held:
+    if roles & RULES[action]:
         return True
     if action in GRANTABLE:
         category = GRANTABLE[action] or category

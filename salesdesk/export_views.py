@@ -16,21 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from salesdesk import audit, exports
+from salesdesk import exports, services
 from salesdesk.access import can, visible
 from salesdesk.models import StaffProfile
 from salesdesk.pii import mask, normalize_id_card
 from salesdesk.viewmixins import PolicyMixin
 
-NOT_FILTERS = {"format", "page", "per_page"}
+NOT_FILTERS = {"format", "page", "per_page", "sort"}
 
 
 def listed(request, list_view):
-    """The rows `list_view` (a FilteredListView) shows for this request, unpaginated."""
+    """The rows `list_view` (a FilteredListView) shows for this request, in its order, unpaginated."""
     view = list_view()
     view.setup(request)
-    filterset = view.filterset_class(request.GET or None, queryset=view.get_queryset(), request=request)
-    return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return view.filtered()[1]
 
 
 def _without_pii(value):
@@ -84,9 +83,9 @@ class ExportView(PolicyMixin, View):
         return response
 
     def record(self, count, fmt, unmask):
-        audit.record(
-            None, self.export.action, by=self.request.user,
-            data={"rows": count, "format": fmt, "filters": audited_filters(self.request.GET), "unmasked": unmask},
+        services.export_recorded(
+            export=self.export, by=self.request.user, count=count, fmt=fmt,
+            filters=audited_filters(self.request.GET), unmasked=unmask,
         )
 
 

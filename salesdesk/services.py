@@ -1,4 +1,5 @@
-"""Business actions of the core: regions, access requests, staff profiles, revealing personal data."""
+"""Business actions of the core: regions, access requests, staff profiles, and the audited reads
+(revealing personal data, exporting a list)."""
 
 from datetime import timedelta
 
@@ -136,3 +137,13 @@ def pii_reveal(*, obj, field, by):
     require(by, "archive.query", obj)
     audit.record(obj, "salesdesk.pii.viewed", by=by, data={"field": field})
     return getattr(obj, field)
+
+
+def export_recorded(*, export, by, count, fmt, filters, unmasked):
+    """Log an export of `count` rows (a `salesdesk.exports.Export`) by someone the policy lets export."""
+    require(by, "archive.export")
+    if unmasked:
+        require(by, "pii.unmask")
+    return audit.record(
+        None, export.action, by=by, data={"rows": count, "format": fmt, "filters": filters, "unmasked": unmasked}
+    )

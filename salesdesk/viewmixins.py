@@ -45,23 +45,44 @@ class ObjectPolicyMixin(PolicyMixin):
 
 
 class FilteredListView(PolicyMixin, TemplateView):
-    """A django-filter list with the policy's row filter and count-free pagination."""
+    """A django-filter list with the policy's row filter, sorting by its columns and pages.
+
+    `sortable` allows the columns a clerk may sort by: {query value: model field}, e.g.
+    {"name": "name", "region": "region__name"}; `?sort=name` or `?sort=-name`, the id breaking
+    ties so the order is stable. Anything else keeps the model's order."""
 
     filterset_class = None
     category = None
     queryset = None
+    sortable = {}
 
     def get_queryset(self):
         return visible(self.request.user, self.queryset.all(), self.category)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def filtered(self):
         filterset = self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
         rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        return filterset, sort_by(rows, self.request.GET.get("sort", ""), self.sortable)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset, rows = self.filtered()
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter=filterset, page=Window(rows, self.request), query=query.urlencode())
+        context.update(filter=filterset, page=Window(rows, self.request), query=query.urlencode(),
+                       sort=self.request.GET.get("sort", ""), sortable=self.sortable)
         return context
+
+
+def sort_by(rows, key, sortable):
+    """`rows` in the order `key` asks for ("name", "-name"), if `sortable` allows it. The id breaks
+    ties the opposite way, so that one (field, -id) index serves both directions."""
+    field = sortable.get(key.lstrip("-")) if key else None
+    if field is None:
+        return rows
+    if key.startswith("-"):
+        return rows.order_by(f"-{field}", "pk")
+    return rows.order_by(field, "-pk")
 
 
 def run_service(request, form, action, success_message=None):

@@ -57,9 +57,7 @@ class AccessRequestListView(PolicyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = AccessRequest.objects.select_related("requester", "region", "decided_by")
-        if not can(self.request.user, "access.review"):
-            rows = rows.filter(requester=self.request.user)
+        rows = AccessRequest.objects.visible_to(self.request.user).select_related("requester", "region", "decided_by")
         status = self.request.GET.get("status")
         if status in AccessRequest.Status.values:
             rows = rows.filter(status=status)
@@ -100,10 +98,8 @@ class AccessRequestDetailView(ObjectPolicyMixin, View):
     def get_policy_object(self):
         if not (can(self.request.user, "access.review") or can(self.request.user, "access.request")):
             raise PermissionDenied
-        request = get_object_or_404(AccessRequest.objects.select_related("requester", "region", "decided_by"), pk=self.kwargs["pk"])
-        if not can(self.request.user, "access.review") and request.requester_id != self.request.user.pk:
-            raise Http404  # somebody else's request does not exist for you
-        return request
+        requests = AccessRequest.objects.visible_to(self.request.user).select_related("requester", "region", "decided_by")
+        return get_object_or_404(requests, pk=self.kwargs["pk"])  # somebody else's request does not exist for you
 
     def get(self, request, pk):
         return render(request, self.template_name, {"req": self.object, "form": DecisionForm()})

@@ -4,8 +4,6 @@ The expected answer comes from the one policy (`salesdesk.access.can`), never fr
 role names here. A URL that has no entry in MATRIX makes `test_every_url_has_an_entry` fail.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -16,8 +14,8 @@ from customers import services as archive
 from customers.models import Dealer
 from salesdesk import outbox
 from salesdesk.access import can
-from salesdesk.models import AccessRequest, OutboxMessage, StaffProfile
-from salesdesk.services import staff_profile_ensure
+from salesdesk.models import OutboxMessage, StaffProfile
+from salesdesk.services import access_request_create, staff_profile_ensure
 from tests.conftest import PDF
 
 PUBLIC = "public"
@@ -46,7 +44,7 @@ def access_list(user, objs):
 
 
 def dealer_edit(user, objs):
-    return 200 if archive.can_edit_dealer(user, objs["draft"]) else 403
+    return 200 if "edit" in archive.dealer_allowed_steps(user, objs["draft"]) else 403
 
 
 def admin_index(user, objs):
@@ -136,9 +134,7 @@ def test_every_url_has_an_entry():
 
 
 @pytest.fixture
-def objs(people, make_dealer, make_customer, region, make_user):
-    from salesdesk.models import Role
-
+def objs(people, make_dealer, make_customer, region, member_with_grant):
     S = Dealer.Status
     customer = make_customer()
     purchase = archive.purchase_add(
@@ -148,12 +144,6 @@ def objs(people, make_dealer, make_customer, region, make_user):
     )
     message, _created = outbox.enqueue(channel="sms", key="matrix-1", recipient="13900000000", body="测试")
     OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxMessage.State.FAILED)
-    granted = make_user("member_with_grant", Role.MEMBER)
-    now = timezone.now()
-    AccessRequest.objects.create(
-        requester=granted, scope="all", reason="季度核对", days=7, status="approved",
-        decided_by=people["manager"], decided_at=now, valid_from=now, valid_until=now + timedelta(days=7),
-    )
     return {
         "region": region,
         "draft": make_dealer(S.DRAFT),
@@ -169,10 +159,8 @@ def objs(people, make_dealer, make_customer, region, make_user):
         ),
         "message": message,
         "profile": staff_profile_ensure(user=people["clerk"]),
-        "access_request": AccessRequest.objects.create(
-            requester=people["member"], scope="all", reason="查阅客户资料", days=3
-        ),
-        "users": {**people, "member_with_grant": granted},
+        "access_request": access_request_create(by=people["member"], scope="all", reason="查阅客户资料", days=3),
+        "users": {**people, "member_with_grant": member_with_grant},
         "import_job": import_job(people["clerk"]),
     }
 

@@ -1,7 +1,12 @@
-from django import template
-from django.utils.html import format_html
+from decimal import Decimal
+from urllib.parse import quote
 
-from salesdesk import registry
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from salesdesk import audit, registry
 from salesdesk.pii import mask
 
 register = template.Library()
@@ -28,8 +33,6 @@ def grade_badge(grade):
 
 @register.inclusion_tag("includes/masked.html", takes_context=True)
 def pii(context, obj, field):
-    from django.utils.translation import gettext
-
     return {
         "obj": obj, "field": field, "value": getattr(obj, field), "model": obj._meta.label_lower,
         "can_unmask": context.get("can_unmask"), "reveal_title": gettext("Show in full (the view is logged)"),
@@ -45,24 +48,30 @@ def person_name(user):
 
 @register.filter
 def action_label(action):
-    from salesdesk.audit import action_label as label
-
-    return label(action)
+    return audit.action_label(action)
 
 
 @register.filter
 def changes_of(entry):
-    """[(field label, before, after)] of an audit entry."""
-    from salesdesk.audit import field_label
-
-    return [(field_label(entry, name), pair[0], pair[1]) for name, pair in entry.changes.items()]
+    """[(field label, before, after)] of an audit entry as a person reads them (empty as None);
+    empty-to-empty lines left out."""
+    return audit.change_lines(entry)
 
 
 @register.filter
 def data_of(entry):
-    from salesdesk.audit import field_label
+    """[(label, value)] of what an audit entry notes: fields by their labels, a route by its page."""
+    return audit.data_lines(entry)
 
-    return [(field_label(entry, name), value) for name, value in entry.data.items()]
+
+@register.filter
+def local_time(value, precision="minutes"):
+    """An aware datetime in local time (Asia/Shanghai): 2026-01-02 00:30, or with "seconds"
+    2026-01-02 00:30:00. Django's `date` filter does the same several times slower (a page of
+    audit entries calls it twice a row)."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S" if precision == "seconds" else "%Y-%m-%d %H:%M")
 
 
 @register.filter
@@ -70,15 +79,11 @@ def yuan(value):
     """Money as Chinese users read it: ¥1,234,567.50 (Decimal, two places, never a float)."""
     if value is None or value == "":
         return "—"
-    from decimal import Decimal
-
     return f"¥{Decimal(value):,.2f}"
 
 
 @register.simple_tag
 def import_status_label(status):
-    from django.utils.translation import gettext
-
     labels = {"new": gettext("New"), "updated": gettext("Updated"), "unchanged": gettext("Unchanged"),
               "skipped": gettext("Skipped (already on file)"), "error": gettext("Error")}
     colors = {"new": "success", "updated": "primary", "unchanged": "secondary", "skipped": "secondary", "error": "danger"}
@@ -91,6 +96,22 @@ def query_param(value, name):
     "" when the value is empty: `{{ q|query_param:"q" }}` gives q=%E9%99%88."""
     if value in (None, ""):
         return ""
-    from urllib.parse import quote
-
     return f"{name}={quote(str(value), safe='/')}"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key, label, css=""):
+    """A column heading that sorts the list by `key` (one of the view's `sortable`), ascending on
+    the first click and descending on the next, keeping the filters; a plain heading otherwise."""
+    if key not in context.get("sortable", {}):
+        return format_html('<th class="{}">{}</th>', css, label)
+    current = context.get("sort", "")
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    query["sort"] = f"-{key}" if current == key else key
+    arrow = {key: "bi-sort-up", f"-{key}": "bi-sort-down"}.get(current, "bi-arrow-down-up text-secondary opacity-50")
+    aria = {key: "ascending", f"-{key}": "descending"}.get(current, "none")
+    return format_html(
+        '<th class="{}" aria-sort="{}"><a class="sd-sort text-reset text-decoration-none text-nowrap" href="?{}">{} <i class="bi {}"></i></a></th>',
+        css, aria, query.urlencode(), label, arrow,
+    )
