@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from salesdesk.lunar import format_birthday
 from salesdesk.models import Region
 from salesdesk.pii import normalize_id_card, validate_id_card
 
@@ -225,7 +226,12 @@ class Customer(models.Model):
         ordering = ["-pk"]
         verbose_name = _("end customer")
         verbose_name_plural = _("end customers")
-        indexes = [models.Index(fields=["region", "-id"]), models.Index(fields=["salesperson", "-id"])]
+        indexes = [
+            models.Index(fields=["region", "-id"]),
+            models.Index(fields=["salesperson", "-id"]),
+            models.Index(fields=["name", "-id"]),  # the list sorted by name
+            models.Index(fields=["acreage_mu", "-id"]),  # the list sorted by acreage
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_card"], condition=~Q(id_card=""), name="customer_id_card_unique",
@@ -326,8 +332,6 @@ class Birthday(models.Model):
         ]
 
     def __str__(self):
-        from salesdesk.lunar import format_birthday
-
         return format_birthday(self)
 
 
