@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.document_services import inspect_upload
+from customers.document_services import inspect_document_file
 from customers.forms import DATE_INPUT
 from customers.models import Document
 from salesdesk.errors import DomainError
@@ -19,7 +19,7 @@ ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"
 def validate_document_file(upload):
     """The service's own check (type by content and name, size), shown next to the file field."""
     try:
-        inspect_upload(upload)
+        inspect_document_file(upload)
     except DomainError as exc:
         raise ValidationError(exc.message) from exc
 

@@ -1,17 +1,16 @@
 """Pages of the department documents archive (文件制度管理)."""
 
 from django.contrib import messages
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from customers import document_services as services
 from customers.document_forms import DocumentFilter, DocumentForm, DocumentVersionForm
-from customers.models import Document
+from customers.models import Document, DocumentVersion
 from salesdesk.models import AuditEntry
-from salesdesk import audit
 from salesdesk.access import can
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
 
@@ -97,7 +96,8 @@ class DocumentDownloadView(ObjectPolicyMixin, View):
     model = Document
 
     def get(self, request, pk, number):
-        version = get_object_or_404(self.object.versions, number=number)
-        stored = version.file.open("rb")
-        audit.record(self.object, "customers.document.downloaded", by=request.user, data={"version": version.number})
-        return FileResponse(stored, as_attachment=True, filename=version.original_name, content_type=version.content_type)
+        try:
+            version = services.document_download(document=self.object, number=number, by=request.user)
+        except DocumentVersion.DoesNotExist:
+            raise Http404
+        return FileResponse(version.file, as_attachment=True, filename=version.original_name, content_type=version.content_type)

@@ -1,11 +1,12 @@
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk import uploads
+from salesdesk.errors import DomainError
 from salesdesk.lunar import validate_birthday
 from customers.models import Birthday, Customer, Dealer, Purchase
 from salesdesk.models import Region, Role
@@ -126,29 +127,20 @@ class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms
         return {name: self.cleaned_data[name] for name in DEALER_INTAKE_FIELDS}
 
 
-ALLOWED_AGREEMENT_TYPES = {
-    b"%PDF-": ("application/pdf", {".pdf"}),
-    b"\xff\xd8\xff": ("image/jpeg", {".jpg", ".jpeg"}),
-    b"\x89PNG\r\n\x1a\n": ("image/png", {".png"}),
-}
+ALLOWED_AGREEMENT_TYPES = uploads.SCANS  # PDF, JPEG or PNG
+AGREEMENT_WRONG_TYPE = _("Upload the agreement as a PDF, JPEG or PNG scan.")
+AGREEMENT_NAME_MISMATCH = _("The file's name does not match its content; upload the original scan.")
 
 
 def validate_scan(upload):
     """A scan must be a PDF, JPEG or PNG by its content (not only its name), and not too large."""
-    if upload.size > settings.SALESDESK_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
-            % {"size": upload.size / 1e6, "limit": settings.SALESDESK_UPLOAD_MAX_BYTES / 1e6}
+    try:
+        uploads.inspect_upload(
+            upload, allowed=ALLOWED_AGREEMENT_TYPES, wrong_type=AGREEMENT_WRONG_TYPE, mismatch=AGREEMENT_NAME_MISMATCH
         )
-    head = upload.read(8)
-    upload.seek(0)
-    name = upload.name.lower()
-    for magic, (_mime, extensions) in ALLOWED_AGREEMENT_TYPES.items():
-        if head.startswith(magic):
-            if not any(name.endswith(ext) for ext in extensions):
-                raise ValidationError(_("The file's name does not match its content; upload the original scan."))
-            return upload
-    raise ValidationError(_("Upload the agreement as a PDF, JPEG or PNG scan."))
+    except DomainError as exc:
+        raise ValidationError(exc.message) from exc
+    return upload
 
 
 class AuthorizeForm(StyledFormMixin, forms.Form):

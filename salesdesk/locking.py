@@ -2,6 +2,7 @@
 
 from django.db.models import F
 
+from salesdesk import audit
 from salesdesk.errors import ConflictError
 
 
@@ -16,8 +17,6 @@ def save_versioned(obj, *, expected_version):
 
 def update_versioned(obj, *, data, expected_version):
     """Apply `data` to `obj`, save it under the optimistic lock, and return the audit diff."""
-    from salesdesk import audit
-
     before = audit.snapshot(obj)
     for field, value in data.items():
         setattr(obj, field, value)

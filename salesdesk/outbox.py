@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk import audit
+from salesdesk import audit, tasks  # tasks imports this module too: used at call time only
 from salesdesk.channels import backend_for
 from salesdesk.errors import DomainError
 from salesdesk.models import OutboxMessage
@@ -24,9 +24,7 @@ State = OutboxMessage.State
 
 
 def _schedule(message_id, countdown=0):
-    from salesdesk.tasks import outbox_deliver
-
-    transaction.on_commit(lambda: outbox_deliver.apply_async((message_id,), countdown=countdown))
+    transaction.on_commit(lambda: tasks.outbox_deliver.apply_async((message_id,), countdown=countdown))
 
 
 @transaction.atomic
@@ -65,22 +63,31 @@ def deliver(message_id, now=None):
     try:
         provider_ref = backend_for(message.channel).send(message)
     except Exception as exc:  # a gateway can fail in many ways; every one is recorded and retried
-        log.warning("outbox %s: attempt %s failed: %s", message.pk, message.attempts, exc)
-        give_up = message.attempts >= settings.SALESDESK_OUTBOX_MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
-            state=State.FAILED if give_up else State.QUEUED,
-            next_attempt_at=now + message.backoff(),
-            lease_until=None,
-            last_error=str(exc)[:2000] or exc.__class__.__name__,
-        )
-        if not give_up:
-            with transaction.atomic():
-                _schedule(message.pk, countdown=int(message.backoff().total_seconds()))
+        _mark_failed(message, exc, now)
         return False
+    _mark_sent(message, provider_ref)
+    return True
+
+
+def _mark_sent(message, provider_ref):
     OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
         state=State.SENT, sent_at=timezone.now(), lease_until=None, provider_ref=provider_ref[:200], last_error=""
     )
-    return True
+
+
+def _mark_failed(message, exc, now):
+    """Back to the queue after the back-off, or failed for good after the last attempt."""
+    log.warning("outbox %s: attempt %s failed: %s", message.pk, message.attempts, exc)
+    give_up = message.attempts >= settings.SALESDESK_OUTBOX_MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        state=State.FAILED if give_up else State.QUEUED,
+        next_attempt_at=now + message.backoff(),
+        lease_until=None,
+        last_error=str(exc)[:2000] or exc.__class__.__name__,
+    )
+    if not give_up:
+        with transaction.atomic():
+            _schedule(message.pk, countdown=int(message.backoff().total_seconds()))
 
 
 def sweep(now=None, grace=timedelta(seconds=60)):

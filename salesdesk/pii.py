@@ -1,5 +1,6 @@
 """Personal information (PIPL): ID-card numbers and phones are shown masked unless needed."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -29,8 +30,6 @@ def normalize_id_card(value):
 
 def validate_id_card(value):
     """GB 11643: 18 characters, a valid birth date, and the ISO 7064 MOD 11-2 check character."""
-    import datetime
-
     value = normalize_id_card(value)
     if not _ID_RE.match(value):
         raise ValidationError(_("An ID-card number has 18 characters: 17 digits and a digit or X."), code="format")
