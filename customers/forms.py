@@ -5,13 +5,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk import uploads
-from salesdesk.errors import DomainError
-from salesdesk.lunar import validate_birthday
 from customers.models import Birthday, Customer, Dealer, Purchase
-from salesdesk.models import Region, Role
+from salesdesk import uploads
 from salesdesk.access import users_with
+from salesdesk.errors import DomainError
 from salesdesk.forms import StyledFormMixin, UserChoiceField, UserMultipleChoiceField, VersionedFormMixin, style_fields
+from salesdesk.lunar import validate_birthday
+from salesdesk.models import Region, Role
+from salesdesk.phones import PhoneField
 from salesdesk.pii import normalize_id_card
 
 User = get_user_model()
@@ -108,6 +109,7 @@ class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms
     class Meta:
         model = Dealer
         fields = DEALER_INTAKE_FIELDS
+        field_classes = {"legal_rep_phone": PhoneField, "principal_phone": PhoneField, "contact_phone": PhoneField}
         widgets = {"survey_date": DATE_INPUT, "opening_date": DATE_INPUT}
 
     def __init__(self, *args, **kwargs):
@@ -175,6 +177,7 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
+        field_classes = {"phone": PhoneField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

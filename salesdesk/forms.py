@@ -4,6 +4,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.models import AccessRequest, StaffProfile
+from salesdesk.phones import PhoneField
 from salesdesk.widgets import quicken
 
 
@@ -110,6 +111,7 @@ class StaffProfileForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = StaffProfile
         fields = ["name", "title", "mobile", "qq", "wechat", "email", "duties"]
+        field_classes = {"mobile": PhoneField}
 
 
 class CommentForm(StyledFormMixin, forms.Form):

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
+from salesdesk.phones import normalize_phone
 from salesdesk.pii import normalize_id_card, validate_id_card
 
 MAX_ROWS = 200_000
@@ -315,18 +316,18 @@ def id_card(value):
 
 
 def phone(value):
+    """A phone cell as `salesdesk.phones.normalize_phone` stores it; Excel's damage undone first
+    (a number stored as a float, a landline that lost its leading 0)."""
     if value in (None, ""):
         return ""
     if isinstance(value, float):
         if value != int(value) or value > 1e15:
             raise ValueError(_("Excel stored this phone number as a number and changed it. Format the column as text."))
         value = int(value)
-    raw = narrow(value).replace(" ", "").replace("-", "") if not isinstance(value, int) else str(value)
+    raw = str(value) if isinstance(value, int) else narrow(value)
     if isinstance(value, int) and len(raw) in (9, 10, 11) and not raw.startswith(("0", "1")):
         raw = "0" + raw  # a landline whose area code lost its leading zero in Excel
-    if not re.fullmatch(r"\+?\d{5,20}", raw):
-        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": value})
-    return raw
+    return normalize_phone(raw)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
