@@ -50,7 +50,7 @@ class SalesdeskConfig(AppConfig):
         registry.status_colors({
             "pending": "warning", "approved": "info", "rejected": "danger", "queued": "secondary", "sending": "info",
             "sent": "success", "failed": "danger", "cancelled": "secondary", "uploaded": "secondary",
-            "checking": "info", "checked": "warning", "importing": "info", "done": "success",
+            "checking": "info", "checked": "warning", "confirmed": "info", "importing": "info", "done": "success",
         })
         registry.navigation(_("Overview"), "dashboard", "dashboard", icon="speedometer2", order=0)
         registry.navigation(_("Staff"), "staff_list", "archive.query", "staff", icon="person-badge", order=40)

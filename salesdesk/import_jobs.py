@@ -6,10 +6,13 @@ its progress on the job row, so the clerk can leave the page and come back.
 
 import io
 import logging
+from datetime import timedelta
 
 import openpyxl
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,32 +48,43 @@ def import_upload(*, by, kind, upload, duplicates):
 
 def _progress(job):
     def report(done):
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, heartbeat_at=timezone.now())
 
     return report
 
 
+def _claim(job, *, waiting, running):
+    """Take the job from `waiting` to `running` with a conditional update: exactly one caller wins
+    (a task delivered twice, a sweep and a worker); the losers do nothing."""
+    won = ImportJob.objects.filter(pk=job.pk, state=waiting).update(
+        state=running, processed_rows=0, heartbeat_at=timezone.now()
+    )
+    return won == 1
+
+
 def import_check(*, job):
-    """Read and check every row; keep the preview and the error workbook. Writes no archive record."""
-    ImportJob.objects.filter(pk=job.pk).update(state=State.CHECKING, processed_rows=0)
-    importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
-    with job.file.open("rb") as upload:
-        try:
+    """Read and check every row; keep the preview and the error workbook. Writes no archive record.
+    Whatever goes wrong, the job ends checked or failed with a message: never left "checking"."""
+    if not _claim(job, waiting=State.UPLOADED, running=State.CHECKING):
+        return ImportJob.objects.get(pk=job.pk)  # a duplicated delivery: the first one does the work
+    try:
+        importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
+        with job.file.open("rb") as upload:
             report = importer.check(upload)
-        except SpreadsheetError as exc:
-            return _fail(job, exc.message)
-        except Exception:  # never leave the job "checking" with the page polling forever
-            log.exception("import %s: check failed", job.pk)
-            return _fail(job, _("The file cannot be read. Nothing was imported."))
-    job.refresh_from_db()
-    job.state = State.CHECKED
-    job.total_rows = job.processed_rows = report.total
-    job.counts = report.counts
-    job.report = report.as_json()
-    job.message = ""
-    if report.failed:
-        job.error_file.save(f"errors-{job.pk}.xlsx", ContentFile(error_workbook(report)), save=False)
-    job.save()
+        job.refresh_from_db()
+        job.state = State.CHECKED
+        job.total_rows = job.processed_rows = report.total
+        job.counts = report.counts
+        job.report = report.as_json()
+        job.message = ""
+        if report.failed:
+            job.error_file.save(f"errors-{job.pk}.xlsx", ContentFile(error_workbook(report)), save=False)
+        job.save()
+    except (SpreadsheetError, DomainError) as exc:
+        return _fail(job, exc.message)
+    except Exception:  # never leave the job "checking" with the page polling forever
+        log.exception("import %s: check failed", job.pk)
+        return _fail(job, _("The file cannot be read. Nothing was imported."))
     return job
 
 
@@ -82,7 +96,7 @@ def import_confirm(*, job, by):
         raise DomainError(_("This import is not waiting for confirmation."))
     if job.counts.get("error"):
         raise DomainError(_("Rows have errors: fix them in the file and upload it again. Nothing was imported."))
-    job.state = State.IMPORTING
+    job.state = State.CONFIRMED
     job.processed_rows = 0
     job.save(update_fields=["state", "processed_rows"])
     audit.record(job, "salesdesk.import.confirmed", by=by, data={"rows": job.total_rows})
@@ -93,30 +107,51 @@ def import_confirm(*, job, by):
 
 def import_apply(*, job):
     """Check again (the archives may have changed since the preview) and write all rows or none."""
-    job = ImportJob.objects.get(pk=job.pk)
-    if job.state != State.IMPORTING:
-        return job  # a duplicated task: the first one did (or is doing) the work
-    importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
-    with job.file.open("rb") as upload:
-        try:
+    if not _claim(job, waiting=State.CONFIRMED, running=State.IMPORTING):
+        return ImportJob.objects.get(pk=job.pk)  # a duplicated delivery: the first one does the work
+    try:
+        importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
+        with job.file.open("rb") as upload:
             report = importer.apply(upload)
-        except (SpreadsheetError, DomainError) as exc:
-            return _fail(job, exc.message)
-        except Exception:
-            log.exception("import %s: import failed", job.pk)
-            return _fail(job, _("The import failed and nothing was imported. Tell the administrator."))
-    job.refresh_from_db()
-    job.counts = report.counts
-    job.report = report.as_json()
-    job.finished_at = timezone.now()
-    if report.written:
-        job.state = State.DONE
-        job.processed_rows = report.total
-    else:
-        job.state = State.FAILED
-        job.message = _("Rows failed the check this time (the archives changed since the preview). Nothing was imported.")
-    job.save()
+        job.refresh_from_db()
+        job.counts = report.counts
+        job.report = report.as_json()
+        job.finished_at = timezone.now()
+        if report.written:
+            job.state = State.DONE
+            job.processed_rows = report.total
+        else:
+            job.state = State.FAILED
+            job.message = _("Rows failed the check this time (the archives changed since the preview). Nothing was imported.")
+        job.save()
+    except (SpreadsheetError, DomainError) as exc:
+        return _fail(job, exc.message)
+    except Exception:
+        log.exception("import %s: import failed", job.pk)
+        return _fail(job, _("The import failed and nothing was imported. Tell the administrator."))
     return job
+
+
+def import_sweep(now=None):
+    """On beat: a job whose worker went silent past the lease is marked failed (an import writes
+    all rows or none, so nothing half-done is left); a job still waiting for a worker past the
+    lease (its task was lost with a killed worker) is queued again. Returns (failed, requeued)."""
+    now = now or timezone.now()
+    silent_since = now - timedelta(seconds=settings.SALESDESK_IMPORT_LEASE_SECONDS)
+    failed = ImportJob.objects.running().filter(heartbeat_at__lt=silent_since).update(
+        state=State.FAILED, finished_at=now,
+        message=_("The worker stopped before this import was finished. Nothing was imported: upload the file again."),
+    )
+    requeued = 0
+    stale = ImportJob.objects.waiting().filter(Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at__isnull=True, created_at__lt=silent_since))
+    for job in stale.only("pk", "state", "file")[:100]:
+        if not in_background(job):
+            continue  # a small file is checked in the request; nothing waits for a worker
+        ImportJob.objects.filter(pk=job.pk, state=job.state).update(heartbeat_at=now)
+        task = tasks.import_check_task if job.state == State.UPLOADED else tasks.import_apply_task
+        task.delay(job.pk)
+        requeued += 1
+    return failed, requeued
 
 
 def import_errors_open(*, job, by):

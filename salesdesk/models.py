@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -108,6 +109,16 @@ class AccessRequestQuerySet(models.QuerySet):
 
     def pending(self):
         return self.filter(status=AccessRequest.Status.PENDING)
+
+    def visible_to(self, user):
+        """The requests `user` sees: all of them for a reviewer, their own for a requester, none otherwise."""
+        from salesdesk.access import can  # salesdesk.access imports this module (AccessRequest, Role)
+
+        if can(user, "access.review"):
+            return self.all()
+        if can(user, "access.request"):
+            return self.filter(requester=user)
+        return self.none()
 
 
 class AccessRequest(models.Model):
@@ -218,9 +229,14 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
+        # Each filter of the audit page meets an index that starts with its column and ends with the
+        # page's order (-at, -pk), so the page's ids are read from the index alone, however deep the
+        # page; the record-name search has a trigram index on PostgreSQL (migration 0002).
         indexes = [
             models.Index(fields=["content_type", "object_id", "-at"]),
-            models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["actor", "-at", "-id"], name="audit_actor_at_id"),
+            models.Index(fields=["action", "-at", "-id"], name="audit_action_at_id"),
+            models.Index(fields=["-at", "-id"], name="audit_at_id"),
         ]
 
     def __str__(self):
@@ -313,6 +329,14 @@ class OutboxMessage(models.Model):
         return timedelta(minutes=min(60, 2 ** max(0, self.attempts - 1)))
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def running(self):
+        return self.filter(state__in=[ImportJob.State.CHECKING, ImportJob.State.IMPORTING])
+
+    def waiting(self):
+        return self.filter(state__in=[ImportJob.State.UPLOADED, ImportJob.State.CONFIRMED])
+
+
 class ImportJob(models.Model):
     """One spreadsheet the clerk imports: uploaded → previewed → imported (all rows or none)."""
 
@@ -320,6 +344,7 @@ class ImportJob(models.Model):
         UPLOADED = "uploaded", _("Uploaded")
         CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked, waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed, waiting to import")
         IMPORTING = "importing", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
@@ -336,12 +361,17 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True, encoder=DjangoJSONEncoder)  # cells may be dates
     message = models.TextField(_("message"), blank=True)
     error_file = models.FileField(_("error file"), upload_to="imports/%Y/%m/", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of whoever checks or imports it; a job silent past its lease is one
+    # whose worker died, and the sweep marks it failed (salesdesk.import_jobs.import_sweep).
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

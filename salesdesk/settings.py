@@ -164,6 +164,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 SALESDESK_UPLOAD_MAX_BYTES = envint("SALESDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 SALESDESK_IMPORT_MAX_BYTES = envint("SALESDESK_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# An import whose worker has given no sign of life for this long is marked failed by the sweep.
+SALESDESK_IMPORT_LEASE_SECONDS = envint("SALESDESK_IMPORT_LEASE_SECONDS", 600)
 
 # Security: safe by default, strict when DEBUG is off behind TLS.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from the cache, kept in the database
@@ -218,6 +220,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "salesdesk.tasks.outbox_sweep", "schedule": 60.0},
+    "import-sweep": {"task": "salesdesk.tasks.import_sweep", "schedule": 60.0},
 }
 
 # Outbound channels. Every message goes through the outbox; a channel's backend only delivers.

@@ -23,3 +23,9 @@ def import_check_task(job_id):
 @shared_task(ignore_result=True)
 def import_apply_task(job_id):
     import_jobs.import_apply(job=ImportJob.objects.get(pk=job_id))
+
+
+@shared_task(ignore_result=True)
+def import_sweep():
+    failed, requeued = import_jobs.import_sweep()
+    return {"failed": failed, "requeued": requeued}

@@ -11,7 +11,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
 
 from salesdesk import import_jobs
 from salesdesk.imports import importer_for
@@ -24,15 +23,11 @@ from tests.customers import spreadsheet_files as files
 from tests.customers.spreadsheet_files import (
     CUSTOMER_HEADERS, DEALER_HEADERS, REGION_HEADERS, csv_bytes, customer, customers, id_card, purchase, read_back, workbook,
 )
+from tests.helpers import chinese
 
 ZHAO_ID = id_card("13060219800101002")
 NO_COUNTS = {"new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "error": 0}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def counts(**given):
@@ -51,13 +46,6 @@ def check(by, content, kind="customers", **options):
 def apply(by, content, kind="customers", **options):
     with translation.override("en"):
         return importer_for(kind, by=by, **options).apply(io.BytesIO(content))
-
-
-def chinese(msgid, **params):
-    """`msgid` as the clerk's (Chinese) pages show it."""
-    with translation.override("zh-hans"):
-        text = gettext(msgid)
-    return text % params if params else text
 
 
 # All or nothing -------------------------------------------------------------------------------
@@ -497,7 +485,7 @@ def test_a_big_file_is_checked_and_imported_by_the_worker(clerk, region, django_
         import_jobs.import_confirm(job=job, by=clerk)
     assert len(queued) == 1
     job.refresh_from_db()
-    assert job.state == ImportJob.State.IMPORTING
+    assert job.state == ImportJob.State.CONFIRMED
     assert Customer.objects.count() == 0
 
     import_apply_task(job.pk)
