@@ -13,6 +13,7 @@ from customers import services as archive
 from customers.models import Dealer
 from salesdesk.models import Role
 from salesdesk.services import region_create
+from tests.helpers import grant
 
 User = get_user_model()
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -22,6 +23,12 @@ ROLE_OF = {
     "leader": Role.LEADERSHIP, "manager": Role.MANAGER, "clerk": Role.CLERK,
     "member": Role.MEMBER, "developer": Role.DEVELOPER, "repair": Role.REPAIR,
 }
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are made with a fast password hasher: the default one takes most of a test's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -51,34 +58,30 @@ def make_user(db):
     return make
 
 
-@pytest.fixture
-def leader(make_user):
-    return make_user("leader", Role.LEADERSHIP)
+def person(name):
+    """The fixture `name`: the department's one person with that role, username `name`."""
+
+    @pytest.fixture(name=name)
+    def the_person(make_user):
+        return make_user(name, ROLE_OF[name])
+
+    return the_person
+
+
+leader = person("leader")
+manager = person("manager")
+clerk = person("clerk")
+member = person("member")
+developer = person("developer")
+repair = person("repair")
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("manager", Role.MANAGER)
-
-
-@pytest.fixture
-def clerk(make_user):
-    return make_user("clerk", Role.CLERK)
-
-
-@pytest.fixture
-def member(make_user):
-    return make_user("member", Role.MEMBER)
-
-
-@pytest.fixture
-def developer(make_user):
-    return make_user("developer", Role.DEVELOPER)
-
-
-@pytest.fixture
-def repair(make_user):
-    return make_user("repair", Role.REPAIR)
+def member_with_grant(make_user, manager):
+    """A second member, whose request to query all the archives the manager has approved."""
+    granted = make_user("member_with_grant", Role.MEMBER)
+    grant(granted, manager)
+    return granted
 
 
 @pytest.fixture

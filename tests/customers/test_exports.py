@@ -5,7 +5,6 @@ no cell a spreadsheet would evaluate, members refused, every export in the audit
 import csv
 import datetime
 import io
-from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -21,9 +20,9 @@ from openpyxl.utils.escape import unescape
 from customers.exports import CUSTOMERS, DEALERS
 from salesdesk import exports
 from customers.models import Dealer
-from salesdesk.models import AccessRequest, AuditEntry, Role
-from salesdesk.pii import id_card_check_digit
+from salesdesk.models import AuditEntry
 from salesdesk.services import staff_profile_ensure
+from tests.helpers import id_card
 
 CUSTOMER_HEADERS = ["姓名", "身份证号", "电话", "地址", "区域编码", "种植作物", "耕地面积（亩）", "现有农机", "备注"]
 DEALER_HEADERS = [
@@ -34,11 +33,7 @@ DEALER_HEADERS = [
 STAFF_HEADERS = ["登录名", "姓名", "职务", "手机", "QQ", "微信", "电子邮箱", "主要职责"]
 EXPORTS = ["customers:dealer_export", "customers:customer_export", "staff_export"]
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
-
-
-def id_card(serial):
-    first17 = f"13060219800101{serial:03d}"
-    return first17 + id_card_check_digit(first17)
+ZHANG_SAN_ID = id_card("13060219800101001")
 
 
 def download(client, name, **params):
@@ -67,30 +62,19 @@ def exported(client, name, fmt="xlsx", **params):
     return read(content, fmt)
 
 
-@pytest.fixture
-def member_with_grant(make_user, manager):
-    member = make_user("member_with_grant", Role.MEMBER)
-    now = timezone.now()
-    AccessRequest.objects.create(
-        requester=member, scope="all", reason="季度核对", days=7, status="approved",
-        decided_by=manager, decided_at=now, valid_from=now, valid_until=now + timedelta(days=7),
-    )
-    return member
-
-
 # What is exported ----------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_clerk_exports_customers_with_chinese_headers_and_full_numbers(login, clerk, make_customer, fmt):
-    make_customer(name="张三", id_card=id_card(1), phone="13912345678", address="保定市清苑区东街1号")
+    make_customer(name="张三", id_card=ZHANG_SAN_ID, phone="13912345678", address="保定市清苑区东街1号")
 
     rows = exported(login(clerk), "customers:customer_export", fmt)
 
     assert rows[0] == CUSTOMER_HEADERS
     name, id_number, phone, address, region, crops, acreage, machinery, notes = rows[1]
-    assert (name, id_number, phone, address, region, crops) == ("张三", id_card(1), "13912345678", "保定市清苑区东街1号", "HBBD", "小麦、玉米")
+    assert (name, id_number, phone, address, region, crops) == ("张三", ZHANG_SAN_ID, "13912345678", "保定市清苑区东街1号", "HBBD", "小麦、玉米")
     assert len(rows) == 2
 
 
@@ -297,13 +281,14 @@ def test_dealer_and_staff_exports_are_audited_too(login, clerk, make_dealer, nam
 
 @pytest.mark.django_db
 def test_an_id_card_search_is_kept_masked_in_the_audit_trail(login, clerk, make_customer):
-    make_customer(id_card=id_card(7))
+    number = id_card("13060219800101007")
+    make_customer(id_card=number)
 
-    rows = exported(login(clerk), "customers:customer_export", q=id_card(7))
+    rows = exported(login(clerk), "customers:customer_export", q=number)
 
     assert len(rows) == 2
     filters = AuditEntry.objects.get(action="customers.customers.exported").data["filters"]
-    assert filters == {"q": "1306**********" + id_card(7)[-4:]}
+    assert filters == {"q": "1306**********" + number[-4:]}
 
 
 # The file itself ---------------------------------------------------------------------------

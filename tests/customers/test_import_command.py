@@ -20,11 +20,6 @@ def in_english():
         yield
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def archives():
     return {model.__name__: model.objects.count() for model in (Region, Dealer, Customer, Purchase, AuditEntry)}
 

@@ -5,34 +5,18 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
-from django.utils.html import escape
-from django.utils.translation import gettext
 
 from customers.models import Dealer
 from salesdesk import services
 from salesdesk.errors import DomainError
 from salesdesk.models import AccessRequest, AuditEntry, Role
+from tests.helpers import grant, says, translated
 
 Scope, Status = AccessRequest.Scope, AccessRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def page_says(response, msgid):
-    with translation.override(response.headers["Content-Language"]):
-        return escape(gettext(msgid)) in response.content.decode()
-
-
 def request_access(member, days=7, scope=Scope.ALL, **fields):
     return services.access_request_create(by=member, scope=scope, reason="月度客户回访统计", days=days, **fields)
-
-
-def granted(member, manager, **kwargs):
-    return services.access_request_approve(request=request_access(member, **kwargs), by=manager)
 
 
 @pytest.fixture
@@ -176,7 +160,7 @@ def test_rejection_needs_a_comment(login, member, manager):
     response = login(manager).post(f"/access/{request.pk}/", {"decision": "reject", "comment": "  "})
 
     assert response.status_code == 400
-    assert page_says(response, "Say why the request is rejected.")
+    assert says(response, "Say why the request is rejected.")
     request.refresh_from_db()
     assert request.status == Status.PENDING
     assert not AuditEntry.objects.filter(action="salesdesk.access_request.rejected").exists()
@@ -220,8 +204,9 @@ def test_nobody_decides_their_own_request(login, manager_and_member):
     response = login(manager_and_member).post(f"/access/{request.pk}/", {"decision": "approve", "comment": ""})
 
     assert response.status_code == 400
-    with translation.override(response.headers["Content-Language"]):
-        assert response.context["form"].non_field_errors() == [gettext("Nobody can decide on their own request.")]
+    assert response.context["form"].non_field_errors() == [
+        translated("Nobody can decide on their own request.", response.headers["Content-Language"])
+    ]
     request.refresh_from_db()
     assert request.status == Status.PENDING
     assert request.decided_by is None
@@ -240,7 +225,7 @@ def test_only_the_manager_decides(people, login, role):
 
 
 def test_a_decided_request_cannot_be_decided_again(member, manager, make_user):
-    request = granted(member, manager)
+    request = grant(member, manager)
     other_manager = make_user("manager2", Role.MANAGER)
 
     with pytest.raises(DomainError):
@@ -276,7 +261,7 @@ def test_a_member_sees_only_own_requests(login, member, repair):
 
 
 def test_approved_member_can_query_the_lists(login, member, manager, archives):
-    granted(member, manager)
+    grant(member, manager)
     client = login(member)
 
     customers = client.get("/archives/customers/")
@@ -290,7 +275,7 @@ def test_approved_member_can_query_the_lists(login, member, manager, archives):
 
 
 def test_approved_member_still_cannot_enter_or_modify(login, member, manager, archives):
-    granted(member, manager)
+    grant(member, manager)
     client = login(member)
     customer, dealer = archives["bd_customer"], archives["bd_dealer"]
 
@@ -304,7 +289,7 @@ def test_approved_member_still_cannot_enter_or_modify(login, member, manager, ar
 
 
 def test_approved_member_cannot_reveal_personal_data(login, member, manager, archives):
-    granted(member, manager)
+    grant(member, manager)
     customer = archives["bd_customer"]
 
     response = login(member).post(f"/reveal/customers.customer/{customer.pk}/phone/")
@@ -315,7 +300,7 @@ def test_approved_member_cannot_reveal_personal_data(login, member, manager, arc
 
 
 def test_approved_member_sees_phones_masked(login, member, manager, archives):
-    granted(member, manager)
+    grant(member, manager)
     customer = archives["bd_customer"]
 
     page = login(member).get("/archives/customers/").content.decode()
@@ -325,7 +310,7 @@ def test_approved_member_sees_phones_masked(login, member, manager, archives):
 
 
 def test_category_grant_opens_only_that_category(login, member, manager, archives):
-    granted(member, manager, scope=Scope.CATEGORY, category="customers")
+    grant(member, manager, scope=Scope.CATEGORY, category="customers")
     client = login(member)
 
     assert client.get("/archives/customers/").status_code == 200
@@ -336,7 +321,7 @@ def test_category_grant_opens_only_that_category(login, member, manager, archive
 
 def test_region_grant_shows_only_that_region_and_its_sub_regions(login, member, manager, region, archives):
     province = region.parent  # 河北省; the customer is in its sub-region 保定市
-    granted(member, manager, scope=Scope.REGION, region=province)
+    grant(member, manager, scope=Scope.REGION, region=province)
     client = login(member)
 
     customers = client.get("/archives/customers/")
@@ -355,7 +340,7 @@ def test_region_grant_shows_only_that_region_and_its_sub_regions(login, member, 
 def test_region_grant_does_not_open_the_parent_region(login, member, manager, region, make_customer):
     """A grant on 保定市 does not show a customer filed directly under 河北省."""
     in_province = make_customer(name="省直客户", in_region=region.parent)
-    granted(member, manager, scope=Scope.REGION, region=region)
+    grant(member, manager, scope=Scope.REGION, region=region)
     client = login(member)
 
     assert "省直客户" not in client.get("/archives/customers/").content.decode()
@@ -363,7 +348,7 @@ def test_region_grant_does_not_open_the_parent_region(login, member, manager, re
 
 
 def test_region_grant_does_not_open_the_staff_archive(login, member, manager, region):
-    granted(member, manager, scope=Scope.REGION, region=region)
+    grant(member, manager, scope=Scope.REGION, region=region)
     assert login(member).get("/staff/").status_code == 403
 
 
@@ -371,27 +356,27 @@ def test_region_grant_does_not_open_the_staff_archive(login, member, manager, re
 
 
 def test_the_grant_expires_by_itself(client, member, manager, archives):
-    grant = granted(member, manager, days=7)
+    approved = grant(member, manager, days=7)
     client.force_login(member)
     assert client.get("/archives/customers/").status_code == 200
 
-    with time_machine.travel(grant.valid_until - timedelta(minutes=1), tick=False):
+    with time_machine.travel(approved.valid_until - timedelta(minutes=1), tick=False):
         client.force_login(member)  # the session of a week ago has timed out
         assert client.get("/archives/customers/").status_code == 200
 
-    with time_machine.travel(grant.valid_until + timedelta(minutes=1), tick=False):
+    with time_machine.travel(approved.valid_until + timedelta(minutes=1), tick=False):
         client.force_login(member)
         assert client.get("/archives/customers/").status_code == 403
         assert client.get("/archives/dealers/").status_code == 403
         assert client.get(f"/archives/customers/{archives['bd_customer'].pk}/").status_code == 403
 
-    grant.refresh_from_db()
-    assert grant.status == Status.APPROVED  # nothing changed the row: time alone ended it
+    approved.refresh_from_db()
+    assert approved.status == Status.APPROVED  # nothing changed the row: time alone ended it
 
 
 def test_an_expired_grant_is_not_active(member, manager):
-    grant = granted(member, manager, days=1)
+    approved = grant(member, manager, days=1)
 
-    with time_machine.travel(grant.valid_until, tick=False):
-        assert not AccessRequest.objects.active().filter(pk=grant.pk).exists()
-        assert not grant.is_active()
+    with time_machine.travel(approved.valid_until, tick=False):
+        assert not AccessRequest.objects.active().filter(pk=approved.pk).exists()
+        assert not approved.is_active()

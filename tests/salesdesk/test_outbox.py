@@ -20,11 +20,6 @@ LEASE = timedelta(seconds=300)  # settings.SALESDESK_OUTBOX_LEASE_SECONDS
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def recording_channels(settings):
     backends.reset()
     settings.SALESDESK_CHANNEL_BACKENDS = {"sms": RECORDING, "fax": RECORDING, "email": RECORDING}
@@ -44,6 +39,20 @@ def queue_greeting(key="greeting:customer-7:birthday:2026-05-01", body="祝您�
 
 def reload(message):
     return OutboxMessage.objects.get(pk=message.pk)
+
+
+def greeting_through(settings, backend):
+    """A greeting queued for a gateway that behaves as `backend` does, and the time it was queued."""
+    use_backend(settings, backend)
+    message, _ = queue_greeting()
+    return message, timezone.now()
+
+
+def attempt_until_given_up(message, now):
+    """A worker tries `message` whenever it is due, until the third failure makes the outbox give up:
+    at `now`, after the first back-off of one minute, and after the second of two."""
+    for minutes in (0, 1, 3):
+        outbox.deliver(message.pk, now=now + timedelta(minutes=minutes))
 
 
 # Enqueue ------------------------------------------------------------------------------------
@@ -156,9 +165,7 @@ def test_a_cancelled_message_is_never_sent(clerk):
 
 @pytest.mark.django_db
 def test_a_failed_send_goes_back_to_queued_with_backoff_and_error(settings):
-    use_backend(settings, FAILING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, FAILING)
 
     assert outbox.deliver(message.pk, now=now) is False
 
@@ -173,9 +180,7 @@ def test_a_failed_send_goes_back_to_queued_with_backoff_and_error(settings):
 
 @pytest.mark.django_db
 def test_a_failed_message_waits_for_its_backoff(settings):
-    use_backend(settings, FAILING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, FAILING)
     outbox.deliver(message.pk, now=now)
 
     assert outbox.deliver(message.pk, now=now + JUST_BEFORE_BACKOFF) is False
@@ -190,12 +195,9 @@ def test_a_failed_message_waits_for_its_backoff(settings):
 
 @pytest.mark.django_db
 def test_after_max_attempts_the_message_fails(settings):
-    use_backend(settings, FAILING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, FAILING)
 
-    for minutes in (0, 1, 3):
-        outbox.deliver(message.pk, now=now + timedelta(minutes=minutes))
+    attempt_until_given_up(message, now)
 
     message = reload(message)
     assert message.state == State.FAILED
@@ -210,9 +212,7 @@ def test_after_max_attempts_the_message_fails(settings):
 
 @pytest.mark.django_db
 def test_a_message_that_recovers_is_sent_once(settings):
-    use_backend(settings, FAILING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, FAILING)
     outbox.deliver(message.pk, now=now)
 
     use_backend(settings, RECORDING)
@@ -230,9 +230,7 @@ def test_a_message_that_recovers_is_sent_once(settings):
 
 @pytest.mark.django_db
 def test_sweep_leaves_a_message_whose_lease_is_still_running(settings):
-    use_backend(settings, DYING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, DYING)
     with pytest.raises(backends.WorkerKilled):
         outbox.deliver(message.pk, now=now)
 
@@ -244,9 +242,7 @@ def test_sweep_leaves_a_message_whose_lease_is_still_running(settings):
 
 @pytest.mark.django_db
 def test_sweep_releases_a_message_stuck_in_sending_and_it_is_sent_exactly_once(settings):
-    use_backend(settings, DYING)
-    message, _ = queue_greeting()
-    now = timezone.now()
+    message, now = greeting_through(settings, DYING)
     with pytest.raises(backends.WorkerKilled):
         outbox.deliver(message.pk, now=now)
     stuck = reload(message)
@@ -289,11 +285,8 @@ def test_sweep_reenqueues_a_due_message_whose_broker_message_was_lost(django_cap
 
 @pytest.fixture
 def failed_message(settings):
-    use_backend(settings, FAILING)
-    message, _ = queue_greeting()
-    now = timezone.now()
-    for minutes in (0, 1, 3):
-        outbox.deliver(message.pk, now=now + timedelta(minutes=minutes))
+    message, now = greeting_through(settings, FAILING)
+    attempt_until_given_up(message, now)
     use_backend(settings, RECORDING)
     message = reload(message)
     assert message.state == State.FAILED
