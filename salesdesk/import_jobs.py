@@ -62,30 +62,42 @@ def _claim(job, *, waiting, running):
     return won == 1
 
 
-def import_check(*, job):
-    """Read and check every row; keep the preview and the error workbook. Writes no archive record.
-    Whatever goes wrong, the job ends checked or failed with a message: never left "checking"."""
-    if not _claim(job, waiting=State.UPLOADED, running=State.CHECKING):
+def _run(job, *, waiting, running, step, failure):
+    """Claim the job, run `step(importer, upload)` on its file and keep what it returns; whatever
+    goes wrong, the job ends failed with a message the clerk can read (`failure` for the unforeseen),
+    never left running with the page polling for ever."""
+    if not _claim(job, waiting=waiting, running=running):
         return ImportJob.objects.get(pk=job.pk)  # a duplicated delivery: the first one does the work
     try:
         importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
         with job.file.open("rb") as upload:
-            report = importer.check(upload)
+            report = step(importer, upload)  # refreshes the job (the progress moved on) and fills it in
+        job.counts = report.counts
+        job.report = report.as_json()
+        return report
+    except (SpreadsheetError, DomainError) as exc:
+        return _fail(job, exc.message)
+    except Exception:
+        log.exception("import %s: %s failed", job.pk, running)
+        return _fail(job, failure)
+
+
+def import_check(*, job):
+    """Read and check every row; keep the preview and the error workbook. Writes no archive record."""
+
+    def check(importer, upload):
+        report = importer.check(upload)
         job.refresh_from_db()
         job.state = State.CHECKED
         job.total_rows = job.processed_rows = report.total
-        job.counts = report.counts
-        job.report = report.as_json()
         job.message = ""
         if report.failed:
             job.error_file.save(f"errors-{job.pk}.xlsx", ContentFile(error_workbook(report)), save=False)
-        job.save()
-    except (SpreadsheetError, DomainError) as exc:
-        return _fail(job, exc.message)
-    except Exception:  # never leave the job "checking" with the page polling forever
-        log.exception("import %s: check failed", job.pk)
-        return _fail(job, _("The file cannot be read. Nothing was imported."))
-    return job
+        return report
+
+    outcome = _run(job, waiting=State.UPLOADED, running=State.CHECKING, step=check,
+                   failure=_("The file cannot be read. Nothing was imported."))
+    return _saved(job, outcome)
 
 
 @transaction.atomic
@@ -107,15 +119,10 @@ def import_confirm(*, job, by):
 
 def import_apply(*, job):
     """Check again (the archives may have changed since the preview) and write all rows or none."""
-    if not _claim(job, waiting=State.CONFIRMED, running=State.IMPORTING):
-        return ImportJob.objects.get(pk=job.pk)  # a duplicated delivery: the first one does the work
-    try:
-        importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
-        with job.file.open("rb") as upload:
-            report = importer.apply(upload)
+
+    def apply(importer, upload):
+        report = importer.apply(upload)
         job.refresh_from_db()
-        job.counts = report.counts
-        job.report = report.as_json()
         job.finished_at = timezone.now()
         if report.written:
             job.state = State.DONE
@@ -123,12 +130,23 @@ def import_apply(*, job):
         else:
             job.state = State.FAILED
             job.message = _("Rows failed the check this time (the archives changed since the preview). Nothing was imported.")
+        return report
+
+    outcome = _run(job, waiting=State.CONFIRMED, running=State.IMPORTING, step=apply,
+                   failure=_("The import failed and nothing was imported. Tell the administrator."))
+    return _saved(job, outcome)
+
+
+def _saved(job, outcome):
+    """Save the job a step has filled in; a job the step already failed (or another worker holds)
+    is returned as it is."""
+    if isinstance(outcome, ImportJob):
+        return outcome
+    try:
         job.save()
-    except (SpreadsheetError, DomainError) as exc:
-        return _fail(job, exc.message)
     except Exception:
-        log.exception("import %s: import failed", job.pk)
-        return _fail(job, _("The import failed and nothing was imported. Tell the administrator."))
+        log.exception("import %s: the result could not be saved", job.pk)
+        return _fail(job, _("The file cannot be read. Nothing was imported."))
     return job
 
 
