@@ -2,7 +2,8 @@
 
 At scale 1: ~300 regions, 2,000 dealers in every state and grade, 500,000 end customers (Chinese
 names from Faker's zh_CN tables, valid ID-card numbers, mobiles, birthdays, 10 % lunar),
-2,000,000 purchases over 24 months, 100,000 after-sales tickets, 50,000 shipments with events.
+2,000,000 purchases over 24 months, 100,000 after-sales tickets, 50,000 shipments with events,
+and an audit trail of 1,000,000 entries over the same two years (`audit_trail`).
 
 Each row is generated as a dict keyed by field name (`Department.load` writes the columns in the
 order of the first row's keys) and written by `Loader`: PostgreSQL COPY (secondary indexes dropped
@@ -11,6 +12,8 @@ need no read-back; sequences and number series are set after the load.
 """
 
 import datetime
+import heapq
+import json
 import random
 import time
 from decimal import Decimal
@@ -25,18 +28,19 @@ from faker.providers.person.zh_CN import Provider as PersonData
 from faker.providers.phone_number.zh_CN import Provider as PhoneData
 from faker.providers.ssn.zh_CN import Provider as SsnData
 
+from salesdesk import registry
 from salesdesk.bulk import Loader
 from salesdesk.models import NumberSeries, Role, StaffProfile
 from salesdesk.numbering import series_key
-from salesdesk.pii import id_card_check_digit
+from salesdesk.pii import id_card_check_digit, mask
 
 AT_SCALE_1 = {
     "regions": 300, "dealers": 2_000, "customers": 500_000, "purchases": 2_000_000,
-    "tickets": 100_000, "shipments": 50_000,
+    "tickets": 100_000, "shipments": 50_000, "audit_entries": 1_000_000, "access_requests": 3_000,
 }
 # Tables this command fills, children first (the order a reset empties them in).
 TABLES = [
-    "logistics.ShipmentEvent", "logistics.Shipment", "logistics.Carrier", "aftersales.Ticket",
+    "salesdesk.AuditEntry", "logistics.ShipmentEvent", "logistics.Shipment", "logistics.Carrier", "aftersales.Ticket",
     "customers.Purchase", "customers.Birthday", "customers.GradeChange", "customers.Customer",
     "customers.Dealer", "salesdesk.AccessRequest", "salesdesk.Region",
 ]
@@ -53,6 +57,17 @@ CARRIERS = ["顺丰速运", "德邦物流", "中通快运", "安能物流", "百
             "天地华宇", "佳吉快运", "新邦物流", "远成物流"]
 PROBLEMS = ["发动机启动困难", "液压系统漏油", "割台传动异响", "仪表盘报警", "播种量不均匀", "轮胎异常磨损",
             "变速箱换挡困难", "空调不制冷", "电瓶亏电", "喷雾压力不足"]
+# What the audit trail holds, per 1,000 entries (dealer steps and access requests come on top, from
+# the dealers' states and the requests written): the clerks' daily work on the archives.
+AUDIT_MIX = {
+    "customer_updated": 300, "customer_imported": 60, "customer_created": 60, "purchase_added": 150,
+    "purchase_removed": 5, "pii_customer_form": 170, "pii_dealer_form": 60, "pii_reveal": 50,
+    "dealer_updated": 90, "agreement_downloaded": 15, "export": 30, "import": 10,
+}
+NOTES = ["客户要求上门回访", "已电话确认地址", "补贴资料已交", "更换联系人", "春耕前检修", "老客户介绍"]
+REASONS = ["核对客户回访记录", "季度经销商考核", "补贴申报核对", "售后投诉调查", "年度档案检查"]
+
+INVALID_MOBILE_PREFIXES = {"149"}
 
 
 def scaled(scale):
@@ -76,7 +91,9 @@ class Department:
         self.surname_weights = list(PersonData.last_names.values())
         self.given = list(PersonData.first_names)
         self.area_codes = [code for code in SsnData.area_codes if not code.endswith("00")]
-        self.mobile_prefixes = [str(p) for p in PhoneData.phonenumber_prefixes]
+        # Faker's prefixes, less those libphonenumber does not take for a mobile (149: data cards),
+        # so every synthetic number passes the archives' phone check
+        self.mobile_prefixes = [str(p) for p in PhoneData.phonenumber_prefixes if str(p) not in INVALID_MOBILE_PREFIXES]
 
     # People ------------------------------------------------------------------------------
 
@@ -137,14 +154,15 @@ class Department:
         users, developers = self.staff()
         self.users, self.developers = users, developers
         big = ["customers.Customer", "customers.Purchase", "customers.Birthday", "aftersales.Ticket",
-               "logistics.Shipment", "logistics.ShipmentEvent"]
+               "logistics.Shipment", "logistics.ShipmentEvent", "salesdesk.AuditEntry"]
         written = {}
         with transaction.atomic():  # on PostgreSQL the DDL too: a failed build leaves the indexes as they were
             if self.loader.postgres:
                 with connection.cursor() as cursor:  # check foreign keys as rows arrive, so indexes can be built
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             indexes = self.loader.drop_secondary_indexes(big)
-            for step in (self.regions, self.dealers, self.customers, self.purchases, self.tickets, self.shipments):
+            for step in (self.regions, self.dealers, self.customers, self.purchases, self.tickets, self.shipments,
+                         self.audit_trail):
                 t0 = time.perf_counter()
                 counts = step()
                 written.update(counts)
@@ -156,6 +174,9 @@ class Department:
             self.log(f"  indexes    {len(indexes)} built in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         self.loader.finish(TABLES)
+        if self.loader.postgres:  # the audit page reads ids from its indexes alone on all-visible pages
+            with connection.cursor() as cursor:
+                cursor.execute(f'VACUUM "{apps.get_model("salesdesk.AuditEntry")._meta.db_table}"')
         self.log(f"  analyze    in {time.perf_counter() - t0:.1f} s")
         written["seconds"] = round(time.perf_counter() - started, 1)
         return written
@@ -471,6 +492,243 @@ class Department:
         count = self.load("logistics.Shipment", rows())
         return {"carriers": len(carriers), "shipments": count, "shipment_events": self.load("logistics.ShipmentEvent", events)}
 
+    def audit_trail(self):
+        """Two years of the department's audit trail: customer and dealer changes, purchases, views
+        of personal data through the edit forms, imports, exports, the dealers' steps and the
+        access requests (written here too, so each entry names a real record). Values are masked
+        as `audit.snapshot` masks them; datetimes inside `changes` are UTC strings, as it writes
+        them; `at` runs with the id, within office hours."""
+        from django.contrib.contenttypes.models import ContentType
+
+        Customer, Dealer = apps.get_model("customers.Customer"), apps.get_model("customers.Dealer")
+        AccessRequest, AuditEntry = apps.get_model("salesdesk.AccessRequest"), apps.get_model("salesdesk.AuditEntry")
+        n = self.counts["audit_entries"]
+        rand, users, developers = self.random.random, self.users, self.developers
+        ct = {label: ContentType.objects.get_for_model(apps.get_model(label)).pk
+              for label in ("customers.Customer", "customers.Dealer", "salesdesk.AccessRequest")}
+        customers = list(Customer.objects.order_by("pk").values_list("pk", "name", "phone", "id_card", "region_id"))
+        dealers = list(Dealer.objects.order_by("pk").values_list(
+            "pk", "company", "status", "contact", "contact_phone", "developer__username", "grade"))
+        region_names = {pk: f"{name} ({code})" for pk, name, code in apps.get_model("salesdesk.Region").objects.values_list(
+            "pk", "name", "code")}
+        n_purchases = self.counts["purchases"]
+        start = datetime.datetime.combine(self.today, datetime.time(0)) - datetime.timedelta(days=730)
+        first_id = (AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        dumps = json.dumps
+
+        def office_second():  # a weekday mostly, 8:00 to 18:00 local time
+            day = int(rand() * 730)
+            while (start + datetime.timedelta(days=day)).weekday() >= 5 and rand() < 0.85:
+                day = int(rand() * 730)
+            return day * 86400 + 8 * 3600 + int(rand() * 10 * 3600)
+
+        def utc_text(moment):  # how audit.snapshot keeps a datetime: str() of an aware UTC datetime
+            utc = moment.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8))).astimezone(datetime.timezone.utc)
+            return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.minute * 16661 % 1_000_000:06d}+00:00"
+
+        def worker():  # who changes the archives: the clerk, or a market developer
+            return users["clerk"] if rand() < 0.5 else developers[int(rand() * len(developers))]
+
+        def viewer():
+            r = rand()
+            return users["clerk"] if r < 0.55 else users["manager"] if r < 0.85 else users["leader"] if r < 0.95 else users["member"]
+
+        def customer_change(customer):
+            pk, name, phone, id_card, region = customer
+            fields = {}
+            for _ in range(1 + (rand() < 0.4)):
+                pick = int(rand() * 7)
+                if pick == 0:
+                    fields["phone"] = [mask("phone", phone), mask("phone", self.mobile(set()))]
+                elif pick == 1:
+                    code = self.region_code[region]
+                    fields["address"] = [f"{code}片区{int(rand() * 300) + 1}村", f"{code}片区{int(rand() * 300) + 1}村"]
+                elif pick == 2:
+                    fields["crops"] = [CROPS[int(rand() * len(CROPS))], CROPS[int(rand() * len(CROPS))]]
+                elif pick == 3:
+                    fields["acreage_mu"] = [f"{int(rand() * 3000) + 5}.0", f"{int(rand() * 3000) + 5}.0"]
+                elif pick == 4:
+                    fields["salesperson"] = [developers[region % len(developers)].username, users["clerk"].username]
+                elif pick == 5:
+                    fields["notes"] = ["", NOTES[int(rand() * len(NOTES))]]
+                else:
+                    fields["machinery"] = ["", PRODUCTS[int(rand() * len(PRODUCTS))][0]]
+            return fields
+
+        def customer_created(customer, moment, by):
+            pk, name, phone, id_card, region = customer
+            developer = developers[region % len(developers)].username
+            return {
+                "acreage_mu": [None, f"{int(rand() * 3000) + 5}.0"], "address": [None, f"{self.region_code[region]}片区村"],
+                "created_at": [None, utc_text(moment)], "created_by": [None, by.username], "crops": [None, CROPS[pk % len(CROPS)]],
+                "developer": [None, developer], "id_card": [None, mask("id_card", id_card)], "machinery": [None, ""],
+                "name": [None, name], "notes": [None, ""], "phone": [None, mask("phone", phone)],
+                "region": [None, region_names[region]], "regional_lead": [None, developer], "salesperson": [None, developer],
+            }
+
+        def entry(pk, moment, by, action, content_type=None, object_id="", repr_="", changes=None, data=None):
+            return {
+                "id": pk, "at": self.loader.timestamp(moment), "actor": by.pk, "action": action,
+                "content_type": content_type, "object_id": str(object_id) if object_id else "", "object_repr": repr_,
+                "changes": dumps(changes or {}, ensure_ascii=False), "data": dumps(data or {}, ensure_ascii=False),
+            }
+
+        def planned():
+            """Dealer steps and access requests: (second, order, kind, details), in time order."""
+            events = []
+            now = datetime.datetime.combine(self.today, datetime.time(9, 0))
+            steps = {"submitted": ["submitted"], "returned": ["submitted", "returned"], "approved": ["submitted", "approved"],
+                     "filed": ["submitted", "approved", "filed"], "authorized": ["submitted", "approved", "filed", "authorized"]}
+            offsets = {"intake_created": -1, "submitted": 0, "returned": 2, "approved": 2, "filed": 3, "authorized": 20}
+            for i, dealer in enumerate(dealers):
+                submitted = now - datetime.timedelta(days=30 + i % 700)  # as in dealers()
+                for step in ["intake_created", *steps.get(dealer[2], [])]:
+                    moment = submitted + datetime.timedelta(days=offsets[step], minutes=int(rand() * 400))
+                    events.append(((moment - start).total_seconds(), len(events), "dealer_" + step, dealer))
+            self.access_rows = []
+            first_request = (AccessRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+            requesters = [users["member"], users["repair"], *developers[:10]]
+            categories = [(code, str(category.label)) for code, category in registry.categories().items()]
+            for k in range(self.counts["access_requests"]):
+                pk = first_request + k
+                created = start + datetime.timedelta(seconds=office_second())
+                requester = requesters[int(rand() * len(requesters))]
+                scope, category, region, label = "all", "", None, str(AccessRequest.Scope.ALL.label)
+                r = rand()
+                if r < 0.3 and categories:
+                    scope, (category, label) = "category", categories[int(rand() * len(categories))]
+                elif r < 0.5:
+                    scope, region = "region", self.leaf_regions[int(rand() * len(self.leaf_regions))]
+                    label = region_names[region]
+                days = 1 + int(rand() * 30)
+                age = (datetime.datetime.combine(self.today, datetime.time(9)) - created).days
+                status = "pending" if age < 3 and rand() < 0.6 else ("approved" if rand() < 0.8 else "rejected")
+                decided = created + datetime.timedelta(hours=1 + int(rand() * 30)) if status != "pending" else None
+                row = {
+                    "id": pk, "requester": requester.pk, "scope": scope, "category": category, "region": region,
+                    "reason": REASONS[k % len(REASONS)], "days": days, "status": status,
+                    "created_at": self.loader.timestamp(created),
+                    "decided_by": users["manager"].pk if decided else None,
+                    "decided_at": self.loader.timestamp(decided) if decided else None,
+                    "decision_comment": "" if status == "approved" else ("资料不足" if decided else ""),
+                    "valid_from": self.loader.timestamp(decided) if status == "approved" else None,
+                    "valid_until": self.loader.timestamp(decided + datetime.timedelta(days=days)) if status == "approved" else None,
+                }
+                self.access_rows.append(row)
+                request = (pk, f"{requester.username} · {label}", requester, row, created, decided)
+                events.append(((created - start).total_seconds(), len(events), "request_created", request))
+                if decided:
+                    events.append(((decided - start).total_seconds(), len(events), f"request_{status}", request))
+            events.sort()
+            return events
+
+        def rows():
+            kinds = [kind for kind, weight in AUDIT_MIX.items() for _ in range(weight)]
+            events = planned()
+            moments = sorted(office_second() for _ in range(max(0, n - len(events))))
+            timeline = heapq.merge(((second, -1, None, None) for second in moments), events)
+            dealer_ct, customer_ct, request_ct = ct["customers.Dealer"], ct["customers.Customer"], ct["salesdesk.AccessRequest"]
+            for offset, (second, _, event, details) in enumerate(timeline):
+                pk = first_id + offset
+                moment = start + datetime.timedelta(seconds=second)
+                if event is not None and event.startswith("dealer_"):
+                    step, dealer = event[len("dealer_"):], details
+                    before, after = {"intake_created": (None, "draft"), "submitted": ("draft", "submitted"),
+                                     "returned": ("submitted", "returned"), "approved": ("submitted", "approved"),
+                                     "filed": ("approved", "filed"), "authorized": ("filed", "authorized")}[step]
+                    by = (users["manager"] if step in ("approved", "returned") else users["clerk"] if step in ("filed", "authorized")
+                          else next(d for d in developers if d.username == dealer[5]) if dealer[5] else users["developer"])
+                    changes = {"status": [before, after]}
+                    if step == "intake_created":
+                        changes.update({"company": [None, dealer[1]], "contact": [None, dealer[3]], "notes": [None, ""],
+                                        "contact_phone": [None, mask("contact_phone", dealer[4])], "grade": [None, ""]})
+                    elif step == "authorized":
+                        changes["grade"] = ["", dealer[6]]
+                    elif step in ("approved", "returned"):
+                        changes["reviewed_by"] = [None, by.username]
+                        changes["reviewed_at"] = [None, utc_text(moment)]
+                    yield entry(pk, moment, by, f"customers.dealer.{step}", dealer_ct, dealer[0], dealer[1], changes)
+                    continue
+                if event is not None:  # an access request
+                    request_pk, label, requester, row, created, decided = details
+                    if event == "request_created":
+                        changes = {"requester": [None, requester.username], "scope": [None, row["scope"]],
+                                   "category": [None, row["category"]], "reason": [None, row["reason"]], "days": [None, row["days"]],
+                                   "status": [None, "pending"], "created_at": [None, utc_text(created)],
+                                   "decision_comment": [None, ""]}
+                        if row["region"]:
+                            changes["region"] = [None, region_names[row["region"]]]
+                        yield entry(pk, moment, requester, "salesdesk.access_request.created", request_ct, request_pk, label, changes)
+                    else:
+                        status = event[len("request_"):]
+                        changes = {"status": ["pending", status], "decided_by": [None, users["manager"].username],
+                                   "decided_at": [None, utc_text(decided)]}
+                        if status == "approved":
+                            changes["valid_from"] = [None, utc_text(decided)]
+                            changes["valid_until"] = [None, utc_text(decided + datetime.timedelta(days=row["days"]))]
+                        else:
+                            changes["decision_comment"] = ["", row["decision_comment"]]
+                        yield entry(pk, moment, users["manager"], f"salesdesk.access_request.{status}", request_ct, request_pk,
+                                    label, changes)
+                    continue
+                kind = kinds[int(rand() * len(kinds))]
+                customer = customers[int(rand() * len(customers))]
+                dealer = dealers[int(rand() * len(dealers))]
+                if kind == "customer_updated":
+                    yield entry(pk, moment, worker(), "customers.customer.updated", customer_ct, customer[0], customer[1],
+                                customer_change(customer))
+                elif kind == "customer_imported":
+                    yield entry(pk, moment, users["clerk"], "customers.customer.updated", customer_ct, customer[0], customer[1],
+                                customer_change(customer), {"via": "import"})
+                elif kind == "customer_created":
+                    by = worker()
+                    yield entry(pk, moment, by, "customers.customer.created", customer_ct, customer[0], customer[1],
+                                customer_created(customer, moment, by))
+                elif kind in ("purchase_added", "purchase_removed"):
+                    product, price = PRODUCTS[int(rand() * len(PRODUCTS))]
+                    quantity = 1 if rand() < 0.85 else 2
+                    text = f"{moment.date() - datetime.timedelta(days=int(rand() * 30))} {product} × {quantity}"
+                    added = kind == "purchase_added"
+                    yield entry(pk, moment, worker(), f"customers.purchase.{'added' if added else 'removed'}", customer_ct,
+                                customer[0], customer[1], {"purchase": [None, text] if added else [text, None]},
+                                {"purchase_id": 1 + int(rand() * n_purchases), "amount": f"{price * quantity}.00"})
+                elif kind == "pii_customer_form":
+                    yield entry(pk, moment, worker(), "salesdesk.pii.viewed", customer_ct, customer[0], customer[1],
+                                data={"field": "id_card,phone", "via": "customers.customer_edit"})
+                elif kind == "pii_dealer_form":
+                    yield entry(pk, moment, worker(), "salesdesk.pii.viewed", dealer_ct, dealer[0], dealer[1],
+                                data={"field": "legal_rep_phone,principal_phone,contact_phone", "via": "customers.dealer_edit"})
+                elif kind == "pii_reveal":
+                    yield entry(pk, moment, viewer(), "salesdesk.pii.viewed", customer_ct, customer[0], customer[1],
+                                data={"field": "phone" if rand() < 0.7 else "id_card"})
+                elif kind == "dealer_updated":
+                    pick = int(rand() * 4)
+                    changes = ({"contact_phone": [mask("contact_phone", dealer[4]), mask("contact_phone", self.mobile(set()))]}
+                               if pick == 0 else {"store_area": [f"{120 + int(rand() * 2000)}", f"{120 + int(rand() * 2000)}"]}
+                               if pick == 1 else {"annual_sales": [f"{int(rand() * 3000) * 10000}", f"{int(rand() * 3000) * 10000}"]}
+                               if pick == 2 else {"brands": ["东方红、雷沃", "东方红、雷沃、约翰迪尔"]})
+                    yield entry(pk, moment, worker(), "customers.dealer.updated", dealer_ct, dealer[0], dealer[1], changes)
+                elif kind == "agreement_downloaded":
+                    yield entry(pk, moment, viewer(), "customers.dealer.agreement_downloaded", dealer_ct, dealer[0], dealer[1])
+                elif kind == "export":
+                    r = rand()
+                    action, rows_, filters = (
+                        ("customers.customers.exported", int(rand() * 20000) + 1,
+                         {"region": str(self.leaf_regions[int(rand() * len(self.leaf_regions))])} if rand() < 0.6 else {})
+                        if r < 0.7 else ("customers.dealers.exported", int(rand() * 500) + 1, {"status": "authorized"})
+                        if r < 0.95 else ("salesdesk.staff.exported", 40, {}))
+                    yield entry(pk, moment, viewer(), action, data={"rows": rows_, "format": "xlsx" if rand() < 0.8 else "csv",
+                                                                    "filters": filters, "unmasked": False})
+                else:
+                    total = int(rand() * 3000) + 10
+                    new = int(total * rand())
+                    yield entry(pk, moment, users["clerk"], "customers.import.customers", data={
+                        "new": new, "updated": total - new, "unchanged": 0, "skipped": 0, "error": 0, "rows": total,
+                        "purchases": total})
+
+        written = self.load("salesdesk.AuditEntry", rows())
+        return {"access_requests": self.load("salesdesk.AccessRequest", self.access_rows), "audit_entries": written}
+
     def number_series(self):
         """The numbering service continues each series after the synthetic numbers, gaplessly."""
         series = [NumberSeries(key=series_key("dealer_resource", region=code), last_value=n)
@@ -483,7 +741,7 @@ class Department:
 
 def reset():
     """Empty every table the synthetic department fills (and the number series)."""
-    labels = TABLES + ["salesdesk.NumberSeries", "salesdesk.AuditEntry", "salesdesk.OutboxMessage"]
+    labels = TABLES + ["salesdesk.NumberSeries", "salesdesk.OutboxMessage"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = ", ".join(f'"{apps.get_model(label)._meta.db_table}"' for label in labels)

@@ -147,6 +147,12 @@ def action_label(action):
     return _parts.labels.get(action, action)
 
 
+def action_label_choices():
+    """(action, label) of every registered audit action, the choices of a filter; in the order of
+    the action names, so an app's actions stay together."""
+    return sorted(_parts.labels.items())
+
+
 def status_color(value):
     return _parts.colors.get(value, "secondary")
 

@@ -1,4 +1,4 @@
-"""Indexes for the audit page's filters at millions of rows (docs/benchmarks.md, "Audit page").
+"""Indexes for the audit page's filters at millions of rows (the figures: "Audit page" in docs).
 
 Each filter meets a composite index that ends with the page's order (-at, -id): the action, the
 person (replacing (actor, -at), which left the id to a sort and the heap), and the whole trail for

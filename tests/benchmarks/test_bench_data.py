@@ -100,7 +100,9 @@ def test_bench_quick_runs_end_to_end_and_writes_json(department, tmp_path):
     names = [item["name"] for item in report["items"]]
     assert names == [
         "dashboard", "dealer_list", "customer_list", "customer_list_region", "customer_search_phone",
-        "customer_search_name", "customer_search_id", "customer_deep_page", "customer_detail", "import_customers_xlsx",
+        "customer_search_name", "customer_search_id", "customer_deep_page", "customer_detail",
+        "audit_first_page", "audit_one_day", "audit_action", "audit_action_rare", "audit_actor", "audit_actor_rare",
+        "audit_record", "audit_record_part", "audit_deep_page", "import_customers_xlsx",
     ]
     for item in report["items"]:
         assert set(item) >= {"median_ms", "p95_ms", "queries", "baseline_ms", "ratio"}
