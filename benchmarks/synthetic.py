@@ -22,6 +22,7 @@ from operator import itemgetter
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from faker.providers.address.zh_CN import Provider as AddressData
 from faker.providers.person.zh_CN import Provider as PersonData
@@ -498,7 +499,6 @@ class Department:
         access requests (written here too, so each entry names a real record). Values are masked
         as `audit.snapshot` masks them; datetimes inside `changes` are UTC strings, as it writes
         them; `at` runs with the id, within office hours."""
-        from django.contrib.contenttypes.models import ContentType
 
         Customer, Dealer = apps.get_model("customers.Customer"), apps.get_model("customers.Dealer")
         AccessRequest, AuditEntry = apps.get_model("salesdesk.AccessRequest"), apps.get_model("salesdesk.AuditEntry")

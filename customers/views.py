@@ -13,12 +13,11 @@ from customers import services
 from customers.filters import CustomerFilter, DealerFilter
 from customers.forms import AuthorizeForm, CustomerForm, DealerForm, GradeForm, PurchaseForm, ReasonForm, RegionForm
 from customers.models import Customer, Dealer, Purchase
-from salesdesk import audit
 from salesdesk.access import can
 from salesdesk.errors import DomainError
 from salesdesk.forms import CommentForm
 from salesdesk.models import AuditEntry, Region
-from salesdesk.services import region_create, region_update
+from salesdesk.services import pii_opened_for_edit, region_create, region_update
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
 
 
@@ -124,6 +123,9 @@ class DealerCreateView(PolicyMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
+DEALER_PHONES = ("legal_rep_phone", "principal_phone", "contact_phone")
+
+
 class DealerEditView(ObjectPolicyMixin, View):
     permission = ("archive.query", None)
     model = Dealer
@@ -132,9 +134,7 @@ class DealerEditView(ObjectPolicyMixin, View):
     def get(self, request, pk):
         if "edit" not in services.dealer_allowed_steps(request.user, self.object):
             return _refuse(request, self.object)
-        # The form shows the phones in full: that is an unmasked view, and it is logged.
-        audit.record(self.object, "salesdesk.pii.viewed", by=request.user,
-                     data={"field": "legal_rep_phone,principal_phone,contact_phone", "via": "customers.dealer_edit"})
+        pii_opened_for_edit(obj=self.object, fields=DEALER_PHONES, by=request.user, via="customers.dealer_edit")
         return render(request, self.template_name, {"form": DealerForm(instance=self.object), "dealer": self.object})
 
     def post(self, request, pk):
@@ -341,7 +341,7 @@ class CustomerFormView(PolicyMixin, View):
     def get(self, request, pk=None):
         customer = get_object_or_404(Customer, pk=pk) if pk else None
         if customer:
-            audit.record(customer, "salesdesk.pii.viewed", by=request.user, data={"field": "id_card,phone", "via": "customers.customer_edit"})
+            pii_opened_for_edit(obj=customer, fields=("id_card", "phone"), by=request.user, via="customers.customer_edit")
         return render(request, self.template_name, {"form": CustomerForm(instance=customer), "customer": customer})
 
     def post(self, request, pk=None):

@@ -139,6 +139,13 @@ def pii_reveal(*, obj, field, by):
     return getattr(obj, field)
 
 
+def pii_opened_for_edit(*, obj, fields, by, via):
+    """An edit form shows `fields` of `obj` in full, for the person correcting them: a view of the
+    unmasked numbers like a reveal, and logged the same way (with the page it was shown on)."""
+    require(by, "archive.query", obj)
+    audit.record(obj, "salesdesk.pii.viewed", by=by, data={"field": ",".join(fields), "via": via})
+
+
 def export_recorded(*, export, by, count, fmt, filters, unmasked):
     """Log an export of `count` rows (a `salesdesk.exports.Export`) by someone the policy lets export."""
     require(by, "archive.export")

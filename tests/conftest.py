@@ -18,7 +18,6 @@ from tests.helpers import grant
 User = get_user_model()
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PASSWORD = "pw-salesdesk-test"
-ROLES = ["leader", "manager", "clerk", "member", "developer", "repair"]
 ROLE_OF = {
     "leader": Role.LEADERSHIP, "manager": Role.MANAGER, "clerk": Role.CLERK,
     "member": Role.MEMBER, "developer": Role.DEVELOPER, "repair": Role.REPAIR,
