@@ -12,10 +12,8 @@ row, its column and what is wrong.
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from salesdesk import audit, registry
 from salesdesk import spreadsheets as cells
 from salesdesk.models import StaffProfile
-from salesdesk.pii import SENSITIVE_FIELDS, mask
 from salesdesk.resources import StaffResource
 from salesdesk.services import staff_profile_ensure, staff_profile_update
 
@@ -56,8 +53,7 @@ class Report:
                 _("Row %(row)s, column “%(column)s”: %(message)s") % {"row": number, "column": column, "message": message}
                 for column, message in errors
             ]
-        shown = sum(1 for row in self.preview if row[1] == status)
-        if shown < PREVIEW_ROWS:
+        if self.counts[status] <= PREVIEW_ROWS:  # the first rows of each status are shown
             self.preview.append((number, status, summary, [
                 _("%(column)s: %(message)s") % {"column": column, "message": message} for column, message in errors
             ]))
@@ -163,7 +159,6 @@ class Importer:
         return report
 
 
-
 class StaffImporter(Importer):
     """Updates the staff profiles of existing user accounts, found by their login name."""
 
@@ -230,18 +225,3 @@ def lookup(table, value):
     if code is None:
         raise ValueError(_("“%(value)s” is not one of the allowed values.") % {"value": raw})
     return code
-
-
-def _plain(value):
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    return value if value not in (None,) else ""
-
-
-def _content_type(model):
-    return ContentType.objects.get_for_model(model)
-
-
-def _masked(changes):
-    return {name: [mask(name, a) if name in SENSITIVE_FIELDS else a, mask(name, b) if name in SENSITIVE_FIELDS else b]
-            for name, (a, b) in changes.items()}

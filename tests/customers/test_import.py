@@ -8,7 +8,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -161,6 +163,56 @@ def test_an_update_never_writes_a_full_id_card_number_into_the_trail(clerk, make
     changes = AuditEntry.objects.get(action="customers.customer.updated").changes
     assert changes["id_card"] == ["", mask("id_card", ZHAO_ID)]
     assert ZHAO_ID not in str(changes)
+
+
+def test_an_update_names_the_regions_on_the_trail_as_the_pages_show_them(clerk, make_customer, region, other_region):
+    make_customer(name="孙小红", phone="13812345670")
+
+    apply(clerk, workbook([customer("孙小红", phone="13812345670", region="SD")]), duplicates="update")
+
+    changes = AuditEntry.objects.get(action="customers.customer.updated").changes
+    assert changes["region"] == ["保定市 (HBBD)", "山东省 (SD)"]
+
+
+def test_every_new_customer_of_an_import_is_on_the_trail_by_the_clerk_with_personal_data_masked(clerk, region):
+    rows = [customer("赵大山", id_card=ZHAO_ID, phone="13812345678", **purchase()),
+            customer("钱二妹", phone="13812345679"), customer("孙小红", phone="13812345670", **purchase(model="2BMQ-4"))]
+
+    apply(clerk, workbook(rows))
+
+    entries = AuditEntry.objects.filter(action="customers.customer.created")
+    assert sorted((entry.object_repr, entry.object_id) for entry in entries) == sorted(
+        (farmer.name, str(farmer.pk)) for farmer in Customer.objects.all()
+    )
+    assert len(entries) == 3
+    assert {(entry.actor, entry.content_type.model_class(), entry.data["via"]) for entry in entries} == {(clerk, Customer, "import")}
+    assert entries.get(object_repr="赵大山").changes == {
+        "acreage_mu": [None, "80.0"], "address": [None, "保定市清苑区东闾乡"], "crops": [None, "小麦"],
+        "id_card": [None, mask("id_card", ZHAO_ID)], "machinery": [None, ""], "name": [None, "赵大山"], "notes": [None, ""],
+        "phone": [None, mask("phone", "13812345678")], "region": [None, "保定市 (HBBD)"],
+    }
+    assert entries.get(object_repr="钱二妹").changes["phone"] == [None, "138****5679"]
+    assert not any(number in str(entry.changes) for entry in entries for number in (ZHAO_ID, "13812345678", "13812345679"))
+
+
+# queries of an import, whatever its size: the regions, the dealers, the customers on file with the
+# file's phones and their purchases; a savepoint; on PostgreSQL the new customers' ids; the new
+# customers, their purchases, the update of the one on file, the audit entries; the savepoint's release
+IMPORT_QUERIES = {"sqlite": 10, "postgresql": 11}
+
+
+def test_the_query_count_of_an_import_does_not_grow_with_its_rows(clerk, make_customer, django_assert_num_queries):
+    make_customer(name="赵大山", phone="13812345678")
+    ContentType.objects.get_for_model(Customer)  # the content-type cache is warm in a running server
+    for size in (10, 50):
+        content = workbook([customer("赵大山", phone="13812345678", crops=f"玉米{size}"),
+                            *customers(size - 1, first_phone=13900000000 + size * 100)])
+
+        with django_assert_num_queries(IMPORT_QUERIES[connection.vendor]):
+            report = apply(clerk, content, duplicates="update")
+
+        assert (report.written, report.counts) == (True, counts(new=size - 1, updated=1))
+    assert AuditEntry.objects.filter(action="customers.customer.created", data__via="import").count() == 9 + 49
 
 
 def test_a_customer_on_file_with_nothing_new_is_unchanged(clerk, zhao):

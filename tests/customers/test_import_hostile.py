@@ -18,7 +18,7 @@ from django.utils import translation
 from salesdesk import import_jobs, spreadsheets
 from salesdesk.imports import importer_for
 from customers.models import Customer, Dealer, Purchase
-from salesdesk.models import ImportJob, Region
+from salesdesk.models import AuditEntry, ImportJob, Region
 from salesdesk.spreadsheets import MAX_EMPTY_RUN, SpreadsheetError, read_table
 from tests.customers import spreadsheet_files as files
 from tests.customers.spreadsheet_files import csv_bytes, customer, customers, id_card, purchase, workbook
@@ -252,6 +252,17 @@ def test_a_mobile_number_stored_as_a_number_is_kept(clerk, region):
     imported(clerk, workbook([customer("赵大山", phone=13912345678)]))
 
     assert Customer.objects.get().phone == "13912345678"
+
+
+def test_line_breaks_tabs_and_backslashes_in_a_cell_are_kept_in_the_record_and_its_trail(clerk, region):
+    typed = "第一行\n第二行\n\t缩进 C:\\农机\\说明.txt \\N"  # Alt+Enter, Tab, a path, COPY's own NULL
+
+    imported(clerk, workbook([customer("赵大山", machinery=typed, **purchase(model="4LZ-6\t谷物"))]))
+
+    farmer = Customer.objects.get()
+    assert (farmer.machinery, farmer.purchases.get().product_model) == (typed, "4LZ-6\t谷物")
+    trail = AuditEntry.objects.get(action="customers.customer.created", object_id=str(farmer.pk))
+    assert trail.changes["machinery"] == [None, typed]
 
 
 # CSV from a Chinese Excel ---------------------------------------------------------------------------
