@@ -54,6 +54,8 @@ class CustomersConfig(AppConfig):
             "draft": "secondary", "submitted": "warning", "returned": "danger", "approved": "info", "filed": "primary",
             "authorized": "success",
         })
+        registry.search_provider(_("End customers"), selectors.customer_hits, list_url="customers:customer_list", order=10)
+        registry.search_provider(_("Dealers"), selectors.dealer_hits, list_url="customers:dealer_list", order=20)
         registry.navigation(_("Dealers"), "customers:dealer_list", "archive.query", "dealers", icon="shop", order=10)
         registry.navigation(_("End customers"), "customers:customer_list", "archive.query", "customers", icon="people", order=20)
         registry.navigation(_("Regions"), "customers:region_list", "region.query", icon="map", order=30)

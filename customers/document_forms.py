@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from customers.document_services import inspect_document_file
 from customers.forms import DATE_INPUT
 from customers.models import Document
+from salesdesk import bounds
 from salesdesk.errors import DomainError
 from salesdesk.filters import StyledFilterSet
 from salesdesk.forms import StyledFormMixin
@@ -48,7 +49,7 @@ class DocumentForm(StyledFormMixin, forms.ModelForm):
 class DocumentVersionForm(StyledFormMixin, forms.Form):
     file = document_file_field()
     change_note = forms.CharField(
-        label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=bounds.TEXT_MAX_LENGTH,
         help_text=_("Kept with the version, e.g. “Revised after the March meeting”."),
     )
 

@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Birthday, Customer, Dealer, Purchase
-from salesdesk import uploads
+from salesdesk import bounds, uploads
 from salesdesk.access import users_with
 from salesdesk.errors import DomainError
-from salesdesk.forms import StyledFormMixin, UserChoiceField, UserMultipleChoiceField, VersionedFormMixin, style_fields
+from salesdesk.forms import (
+    RegionChoiceField, StyledFormMixin, UserChoiceField, UserMultipleChoiceField, VersionedFormMixin, style_fields,
+)
 from salesdesk.lunar import validate_birthday
 from salesdesk.models import Region, Role
 from salesdesk.phones import PhoneField
@@ -86,6 +88,7 @@ class RegionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Region
         fields = ["name", "code", "parent", "lead", "developers", "aftersales_by"]
+        field_classes = {"parent": RegionChoiceField}
 
     def clean_code(self):
         return (self.cleaned_data.get("code") or "").strip().upper()
@@ -109,11 +112,14 @@ class DealerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms
     class Meta:
         model = Dealer
         fields = DEALER_INTAKE_FIELDS
-        field_classes = {"legal_rep_phone": PhoneField, "principal_phone": PhoneField, "contact_phone": PhoneField}
+        field_classes = {
+            "region": RegionChoiceField, "legal_rep_phone": PhoneField, "principal_phone": PhoneField, "contact_phone": PhoneField,
+        }
         widgets = {"survey_date": DATE_INPUT, "opening_date": DATE_INPUT}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["region"].for_records(keep=self.instance.region_id)
         self.add_birthday_fields(self.instance)
         style_fields(self.fields)  # the birthday fields came after the mixin styled the rest
 
@@ -145,27 +151,36 @@ def validate_scan(upload):
     return upload
 
 
+GRADE_CHOICES = [("", "---------"), *Dealer.Grade.choices]  # no grade until one is chosen: an accidental A is easy
+
+
 class AuthorizeForm(StyledFormMixin, forms.Form):
-    grade = forms.ChoiceField(label=_("Grade"), choices=Dealer.Grade.choices)
+    grade = forms.ChoiceField(label=_("Grade"), choices=GRADE_CHOICES)
     agreement = forms.FileField(label=_("Signed cooperation agreement (PDF, JPEG or PNG)"), validators=[validate_scan])
-    agreement_signed_on = forms.DateField(label=_("Agreement signed on"), widget=DATE_INPUT)
+    agreement_signed_on = forms.DateField(label=_("Agreement signed on"), widget=DATE_INPUT, validators=[bounds.sane_date])
     developer = UserChoiceField(queryset=users_with(Role.DEVELOPER), required=False, label=_("Market developer"))
     regional_lead = UserChoiceField(queryset=users_with(Role.DEVELOPER, Role.MANAGER), required=False, label=_("Regional lead"))
 
 
 class GradeForm(StyledFormMixin, forms.Form):
-    grade = forms.ChoiceField(label=_("New grade"), choices=Dealer.Grade.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+    grade = forms.ChoiceField(label=_("New grade"), choices=GRADE_CHOICES)
+    reason = bounds.text_field(_("Reason"))
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason for return"), widget=forms.Textarea)
+    reason = bounds.text_field(_("Reason for return"))
 
 
 CUSTOMER_FIELDS = [
     "name", "id_card", "phone", "address", "region", "regional_lead", "developer", "salesperson",
     "crops", "acreage_mu", "machinery", "notes",
 ]
+
+
+def region_developer(region):
+    """The market developer of `region` when it has exactly one (of several, none is guessed)."""
+    developers = list(region.developers.all()[:2])
+    return developers[0] if len(developers) == 1 else None
 
 
 class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, forms.ModelForm):
@@ -177,10 +192,13 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
-        field_classes = {"phone": PhoneField}
+        field_classes = {"region": RegionChoiceField, "phone": PhoneField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["region"].for_records(keep=self.instance.region_id)
+        self.fields["regional_lead"].help_text = _("If left empty: the region's lead.")
+        self.fields["developer"].help_text = _("If left empty: the region's market developer, if it has one.")
         self.add_birthday_fields(self.instance)
         style_fields(self.fields)
 
@@ -190,6 +208,10 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
     def clean(self):
         data = super().clean()
         data["birthday"] = self.clean_birthdays().get(Birthday.Person.CUSTOMER)
+        region = data.get("region")
+        if region is not None:  # the people of the customer's region, where the clerk named nobody
+            data["regional_lead"] = data.get("regional_lead") or region.lead
+            data["developer"] = data.get("developer") or region_developer(region)
         return data
 
     def validate_unique(self):
@@ -200,24 +222,33 @@ class CustomerForm(StyledFormMixin, VersionedFormMixin, BirthdayFieldsMixin, for
 
 
 class PurchaseForm(StyledFormMixin, forms.ModelForm):
-    amount = forms.DecimalField(
-        label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
-        help_text=_("If left empty: quantity × unit price."),
-    )
+    """Every number within its column (the model's bounds), and quantity × unit price within what an
+    amount can be when the amount is left to be computed."""
 
     class Meta:
         model = Purchase
         fields = ["date", "product_model", "quantity", "unit_price", "amount", "purchase_method", "payment_method", "dealer"]
         widgets = {"date": DATE_INPUT}
+        help_texts = {"amount": _("If left empty: quantity × unit price.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].queryset = Dealer.objects.authorized().only("company").order_by("company")
+        self.fields["amount"].required = False
+        quantity = self.fields["quantity"]
+        quantity.validators.append(bounds.at_most(bounds.QUANTITY_MAX))  # here, so a huge one is not also multiplied
+        quantity.widget.attrs.update(min=1, max=bounds.QUANTITY_MAX)
 
     def clean(self):
         data = super().clean()
         if data.get("purchase_method") == Purchase.Method.DEALER and not data.get("dealer"):
             self.add_error("dealer", _("Name the dealer the customer bought through."))
+        quantity, unit_price = data.get("quantity"), data.get("unit_price")
+        if data.get("amount") is None and quantity is not None and unit_price is not None:
+            try:
+                Purchase.computed_amount(quantity, unit_price)
+            except ValidationError as exc:
+                self.add_error("amount", exc)
         return data
 
     def purchase_data(self):

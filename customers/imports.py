@@ -3,10 +3,14 @@
     report = importer_for("customers", by=clerk, duplicates="skip").check(upload)   # no writes
     report = importer_for("customers", by=clerk, duplicates="update").apply(upload) # all or nothing
 
-Columns are found by the Chinese headers of `customers.resources` (the download templates) or the
-English field names. Every problem is reported with its row, its column and what is wrong. A
-duplicate (same ID-card number or phone for a customer, same company in the same region for a
-dealer, same code for a region) is skipped or updated, as the clerk chooses.
+Columns are matched by the Chinese headers of `customers.resources` (the download templates), the
+English field names or the usual names clerks give them (`synonyms`: 手机, 区域, 单价…), as the
+core's mapping step proposes and the clerk corrects (salesdesk.imports). Regions are found by name
+or code. Every problem is reported with its row, its column and what is wrong. A record on file
+(same ID-card number or phone for a customer, same company in the same region for a dealer, same
+code for a region) keeps its details or is updated, as the clerk chooses; a customer on file still
+gets a new purchase of the file, and duplicates within a customers file are decided row by row
+(see `CustomerImporter`).
 
 End customers take the bulk path: a first pass over the file checks every row, the customers on
 file are looked up in batches, a second pass makes a `Decision` on every row, and a
@@ -17,10 +21,11 @@ transaction. Regions, dealers and staff are small files and go through the per-r
 from dataclasses import dataclass
 from itertools import chain
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from customers import services
 from customers.models import Customer, Dealer, Purchase
@@ -28,8 +33,9 @@ from customers.resources import CustomerResource, DealerResource, PurchaseResour
 from salesdesk import audit
 from salesdesk import spreadsheets as cells
 from salesdesk.bulk import Loader, reserved_ids
-from salesdesk.imports import BATCH, Importer, Report, choice_lookup, lookup
+from salesdesk.imports import BATCH, Importer, RegionLookup, choice_lookup, lookup
 from salesdesk.models import Region
+from salesdesk.search import search_text
 from salesdesk.services import region_create, region_update
 
 
@@ -48,39 +54,100 @@ class Decision:
     purchase: tuple | None  # the purchase to add, in PURCHASE_FIELDS order; None: none, or it is on file
     errors: list  # [(column, message)]
     values: list  # the row as read, for the download of the rows with errors
-    status: str = ""  # new, updated, unchanged, skipped, error; "" until decided
-    key: int | str | None = None  # its customer: the id of the one on file, else the first alias of a new one
+    status: str = ""  # new, updated, added, unchanged, repeated, skipped, error; "" until decided
+    key: int | None = None  # its customer: the id of the one on file, else -(the first row of the new one)
     existing: Customer | None = None  # the customer on file
     changes: dict | None = None  # {field: [on file, in the file]} for the customer on file
+    first: int | None = None  # the customer's first row in the file, for a further row (the row it repeats, if repeated)
 
     @property
     def name(self):
         return self.customer[0]
 
-    @property
-    def aliases(self):
-        """How rows name their customer: "id:…" by ID-card number, and "phone:…"."""
-        _name, id_card, phone = self.customer[:3]
-        return [f"id:{id_card}", f"phone:{phone}"] if id_card else [f"phone:{phone}"]
+
+class InFile:
+    """Who the rows of a customers file are, as pass 1 finds them: a row with an ID-card number is
+    its holder, a row without one is known by the phone (and by the name on it). For each person
+    the first row, and a hash of the name (and phone) to tell another person by; no row is kept.
+
+    Two rows with one ID-card number and another name or phone, or one phone and another name
+    (neither with an ID-card number), are a conflict the clerk must settle."""
+
+    def __init__(self):
+        self.by_id = {}  # ID-card number -> (first row, hash of (name, phone), hash of name)
+        self.by_phone = {}  # phone -> (first row, hash of name, whether that row has an ID-card number)
+
+    def place(self, number, name, id_card, phone):
+        """(the person's first row, or the row it conflicts with; whether it conflicts)."""
+        if id_card:
+            first = self.by_id.get(id_card)
+            if first is not None:
+                return first[0], first[1] != hash((name, phone))
+            holder = self.by_phone.get(phone)
+            if holder is not None and not holder[2] and holder[1] == hash(name):
+                number = holder[0]  # the same name and phone came first without an ID-card number
+            self.by_id[id_card] = (number, hash((name, phone)), hash(name))
+            self.by_phone.setdefault(phone, (number, hash(name), True))
+            return number, False
+        holder = self.by_phone.get(phone)
+        if holder is None:
+            self.by_phone[phone] = (number, hash(name), False)
+            return number, False
+        return holder[0], holder[1] != hash(name)
+
+    def first_row(self, name, id_card, phone):
+        """The person's first row (after pass 1), or None for a row in conflict."""
+        if id_card:
+            first, signature, _name = self.by_id[id_card]
+            return first if signature == hash((name, phone)) else None
+        first, name_hash, _has_id = self.by_phone[phone]
+        return first if name_hash == hash(name) else None
 
 
 class CustomerImporter(Importer):
     """Two passes over the sheet (it is in memory) with one row in hand at a time: the first reads
-    and checks every row and keeps only the ID-card numbers and phones; then the customers on file
-    with them are looked up; the second pass decides each row and, when writing, hands it to a
-    `CustomerWriter`. 100,000 rows fit in well under 300 MB."""
+    and checks every row and finds who each row is (`InFile`); then the customers on file with the
+    file's ID-card numbers and phones are looked up; the second pass decides each row and, when
+    writing, hands it to a `CustomerWriter`. 100,000 rows fit in well under 300 MB.
+
+    Duplicates are decided in the open, row by row: a row repeated in the file is "repeated" and
+    counted once; a further row of a customer (in the file or on file) adds its purchase to them
+    ("added"), unless that purchase (date, model, quantity, amount) is on file or came earlier in
+    the file ("unchanged"); the same ID-card number with another name or phone, or the same phone
+    with another name, is an error naming the rows, or the customer on file."""
 
     kind = "customers"
     label = gettext_lazy("End customers and purchases")
     needs_user = False  # the bulk path writes its own audit entries
     resources = (CustomerResource, PurchaseResource)
     required = ("name", "phone", "region")
+    synonyms = {
+        "name": ("客户姓名", "名字", "客户名称", "客户", "用户姓名", "购机人", "购买人"),
+        "id_card": ("身份证", "身份证号码", "身份证件号码", "证件号码", "证件号"),
+        "phone": ("手机", "手机号", "手机号码", "联系电话", "电话号码", "联系方式", "移动电话"),
+        "address": ("住址", "家庭住址", "详细地址", "联系地址", "通讯地址"),
+        "region": ("区域", "地区", "所属区域", "所属地区", "区域名称", "销售区域"),
+        "crops": ("作物", "种植品种"),
+        "acreage_mu": ("耕地面积", "面积", "亩数", "种植面积", "耕地亩数"),
+        "machinery": ("农机", "已有农机", "现有机具"),
+        "notes": ("说明", "备注信息"),
+        "date": ("购机日期", "日期", "购买时间", "购机时间"),
+        "product_model": ("型号", "机型", "产品", "规格型号"),
+        "quantity": ("台数", "购买数量"),
+        "unit_price": ("单价",),
+        "amount": ("金额", "总金额", "总价", "合计金额"),
+        "purchase_method": ("购机方式",),
+        "payment_method": ("支付方式", "结算方式"),
+        "dealer": ("经销商名称", "购买经销商", "销售经销商"),
+    }
+    choices = {"purchase_method": Purchase.Method.choices, "payment_method": Purchase.Payment.choices}
+    offered_defaults = ("purchase_method", "payment_method")
+    status_labels = {"added": gettext_lazy("Customer on file, purchase added")}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        regions = list(Region.objects.only("code", "name"))
-        self.regions = {region.code: region.pk for region in regions}
-        self.region_names = {region.pk: str(region) for region in regions}  # as the audit trail shows them
+        self.regions = RegionLookup()
+        self.region_names = self.regions.shown  # as the audit trail shows them
         self.dealers = {}
         for pk, company in Dealer.objects.values_list("pk", "company"):
             self.dealers.setdefault(company, pk)
@@ -88,12 +155,6 @@ class CustomerImporter(Importer):
         self.payments = choice_lookup(Purchase.Payment.choices)
 
     def cleaners(self):
-        def region(value):
-            code = cells.narrow(value).upper() if value not in (None, "") else ""
-            if code and code not in self.regions:
-                raise ValueError(_("No region has the code “%(code)s”.") % {"code": code})
-            return self.regions.get(code)
-
         def dealer(value):
             name = cells.text(value)
             if name and name not in self.dealers:
@@ -102,7 +163,7 @@ class CustomerImporter(Importer):
 
         return {
             "name": lambda v: cells.text(v, 50), "id_card": cells.id_card, "phone": cells.phone,
-            "address": lambda v: cells.text(v, 200), "region": region, "crops": lambda v: cells.text(v, 100),
+            "address": lambda v: cells.text(v, 200), "region": self.regions, "crops": lambda v: cells.text(v, 100),
             "acreage_mu": lambda v: cells.decimal(v, 1), "machinery": cells.text, "notes": cells.text,
             "date": cells.date, "product_model": lambda v: cells.text(v, 50), "quantity": cells.integer,
             "unit_price": cells.decimal, "amount": cells.decimal,
@@ -110,39 +171,51 @@ class CustomerImporter(Importer):
             "dealer": dealer,
         }
 
+    def allowed_values(self):
+        return {**super().allowed_values(), "region": self.regions.allowed()}
+
+    def example(self):
+        region = next(iter(self.regions.allowed()), ("HB01", ""))[0]
+        return {
+            "name": "张三", "id_card": "11010519491231002X", "phone": "13800138000", "address": "河北省保定市清苑区东闾乡",
+            "region": region, "crops": "小麦、玉米", "acreage_mu": 50, "machinery": "拖拉机 1 台", "date": "2026-03-05",
+            "product_model": "4LZ-6 谷物联合收割机", "quantity": 1, "unit_price": 128000, "amount": 128000,
+            "purchase_method": str(Purchase.Method.DIRECT.label), "payment_method": str(Purchase.Payment.CASH.label),
+        }
+
     def purchase_of(self, clean):
         values = {name: clean.get(name) for name in PURCHASE_FIELDS}
-        if all(value in (None, "") for value in values.values()):
-            return None, []
+        if all(values[name] in (None, "") for name in PURCHASE_FIELDS if name not in self.defaults):
+            return None, []  # a default alone makes no purchase
         errors = []
         for name in ("date", "product_model", "quantity", "unit_price", "purchase_method", "payment_method"):
             if values[name] in (None, ""):
-                errors.append((self.header_of(name), _("A purchase needs this column.")))
+                errors.append((self.header_of(name), _("A purchase needs this column.") if name in self.found else
+                               _("A purchase needs this column; the file has none (a default for it can be chosen with the columns).")))
         if values.get("purchase_method") == Purchase.Method.DEALER and not values.get("dealer"):
             errors.append((self.header_of("dealer"), _("A purchase through a dealer names the dealer.")))
         if values.get("quantity") is not None and values["quantity"] < 1:
             errors.append((self.header_of("quantity"), _("The quantity is at least 1.")))
         if not errors and values["amount"] is None:
-            values["amount"] = Purchase.amount_for(values["quantity"], values["unit_price"])
+            try:
+                values["amount"] = Purchase.computed_amount(values["quantity"], values["unit_price"])
+            except ValidationError as exc:
+                errors.append((self.header_of("amount"), exc.messages[0]))
         return values, errors
 
-    def header_of(self, name):
-        return next(column.header for column in self.columns() if column.name == name)
-
     def _run(self, upload, write):
-        table = cells.read_table(upload)
-        found, _unknown = self.locate(table.headers)
-        report = Report(headers=table.headers)
-        ids, phones, good = self.check_rows(table.rows(), found, report)  # pass 1
-        on_file = OnFile(ids, phones)
-        decisions = self.decide(table.rows(), found, on_file)  # pass 2, a row at a time
-        if write and report.ok and good:
+        table, found, report = self.start(upload)
+        in_file, good = self.check_rows(self.data_rows(table, report), found, report)  # pass 1
+        on_file = OnFile(sorted(in_file.by_id), sorted(in_file.by_phone))
+        conflicts = self.conflicts(in_file, on_file)
+        decisions = self.decide(self.data_rows(table), found, in_file, on_file, conflicts)  # pass 2, a row at a time
+        if write and report.ok and good and not conflicts:
             with transaction.atomic():
                 self.write(decisions, report)
             report.written = True
         else:
             for decision in decisions:
-                report.add(decision.row, decision.status, decision.name)
+                report.add(decision.row, decision.status, self.summary(decision), decision.errors, decision.values)
         return report
 
     def read(self, rows, found):
@@ -158,66 +231,146 @@ class CustomerImporter(Importer):
             yield Decision(number, customer, purchase, errors, values, status="error" if errors else "")
 
     def check_rows(self, rows, found, report):
-        """Pass 1: report every row with errors (with its values as read); the ID-card numbers and
-        phones of the others, and how many they are."""
-        ids, phones, good = set(), set(), 0
+        """Pass 1: report every row with errors (with its values as read), a row in conflict with an
+        earlier one among them; who the others are (`InFile`), and how many they are."""
+        in_file, good = InFile(), 0
         for count, decision in enumerate(self.read(rows, found), start=1):
+            if not decision.errors:
+                name, id_card, phone = decision.customer[:3]
+                earlier, conflict = in_file.place(decision.row, name, id_card, phone)
+                if conflict:
+                    decision.errors.append(self.conflict_in_file(earlier, decision.row, id_card))
             if decision.errors:
                 report.add(decision.row, "error", decision.name, decision.errors, decision.values)
             else:
                 good += 1
-                _name, id_card, phone = decision.customer[:3]
-                if id_card:
-                    ids.add(id_card)
-                phones.add(phone)
             if count % 1000 == 0:
                 self.progress(count)
-        return sorted(ids), sorted(phones), good
+        return in_file, good
 
-    def decide(self, rows, found, on_file):
-        """Pass 2: the decision on every row without errors (pass 1 reported those). Further rows of
-        a customer met earlier in the file add their purchases to that customer."""
-        met = {}  # alias -> (status, key, customer on file) of every customer met in the file
+    def conflict_in_file(self, earlier, row, id_card):
+        if id_card:
+            return (self.header_of("id_card"), _(
+                "Rows %(earlier)s and %(row)s have the same ID-card number with another name or phone. "
+                "One ID-card number is one person: correct one of the two rows.") % {"earlier": earlier, "row": row})
+        return (self.header_of("phone"), _(
+            "Rows %(earlier)s and %(row)s have the same phone with another name and no ID-card number. "
+            "Give each person's ID-card number, or correct the name.") % {"earlier": earlier, "row": row})
+
+    def conflicts(self, in_file, on_file):
+        """{first row of a person in the file: the error} where the customer on file with the
+        person's ID-card number (or, without one, phone) has another name."""
+        conflicts = {}
+        for id_card, (first, _signature, name_hash) in in_file.by_id.items():
+            customer = on_file.by_id.get(id_card)
+            if customer is not None and hash(customer.name) != name_hash:
+                conflicts[first] = (self.header_of("name"), _(
+                    "The customer on file with this ID-card number is called “%(name)s”. Correct the name, "
+                    "or change it on the customer's page first.") % {"name": customer.name})
+        for phone, (first, name_hash, has_id) in in_file.by_phone.items():
+            customer = None if has_id else on_file.by_phone.get(phone)
+            if customer is not None and hash(customer.name) != name_hash:
+                conflicts[first] = (self.header_of("name"), _(
+                    "This phone is on file for the customer “%(name)s”. Correct the name, or give this person's "
+                    "ID-card number.") % {"name": customer.name})
+        return conflicts
+
+    def decide(self, rows, found, in_file, on_file, conflicts):
+        """Pass 2: the decision on every row without errors (pass 1 reported those)."""
+        met = {}  # first row of a customer -> (status, key, customer on file)
+        seen = {}  # hash of (customer, values of a row) -> its row: rows repeated in the file
+        bought = set()  # hashes of (customer, purchase) of the purchases the file adds
         for decision in self.read(rows, found):
             if decision.errors:
                 continue
-            earlier = next((met[alias] for alias in decision.aliases if alias in met), None)
-            if earlier is None:
+            name, id_card, phone = decision.customer[:3]
+            first = in_file.first_row(name, id_card, phone)
+            if first is None:
+                continue  # a conflict within the file, reported by pass 1
+            if first in conflicts:
+                decision.status, decision.errors = "error", [conflicts[first]]
+                yield decision
+                continue
+            signature = hash((first, decision.customer, decision.purchase))
+            if signature in seen:
+                decision.status, decision.first, decision.purchase = "repeated", seen[signature], None
+                decision.key, decision.existing = met[first][1:]
+                yield decision
+                continue
+            seen[signature] = decision.row
+            if first == decision.row:
                 self.decide_first(decision, on_file)
-                for alias in decision.aliases:
-                    met[alias] = (decision.status, decision.key, decision.existing)
-            else:  # a further row of a customer met earlier
-                status, key, existing = earlier
-                decision.key, decision.existing = key, existing
-                decision.status = "skipped" if status == "skipped" else "unchanged"
-                if status == "skipped" or on_file.has_purchase(existing, decision.purchase):
-                    decision.purchase = None
+                met[first] = (decision.status, decision.key, decision.existing)
+            else:
+                decision.key, decision.existing = met[first][1:]
+                decision.first = first
+            purchase = self.new_purchase(decision, first, on_file, bought)
+            decision.status = self.with_purchase(decision.status, purchase, decision.purchase is not None)
+            decision.purchase = purchase
             yield decision
 
+    @staticmethod
+    def with_purchase(status, purchase, had_purchase):
+        """The status of a row once its purchase is decided: a new or updated customer stays so; a
+        customer on file, or met on an earlier row (status ""), given a purchase is "added"; the
+        row of a skipped customer whose purchase is on file is "unchanged"."""
+        if status in ("new", "updated"):
+            return status
+        if purchase:
+            return "added"
+        if status == "skipped" and not had_purchase:
+            return "skipped"
+        return "unchanged"
+
+    def new_purchase(self, decision, first, on_file, bought):
+        """The row's purchase, unless its customer has it on file or got it from an earlier row."""
+        if decision.purchase is None:
+            return None
+        date, product_model, quantity, _unit_price, amount = decision.purchase[:5]
+        key = hash((first, date, product_model, quantity, amount))
+        if key in bought or on_file.has_purchase(decision.existing, decision.purchase):
+            return None
+        bought.add(key)
+        return decision.purchase
+
     def decide_first(self, decision, on_file):
-        """The first row of a customer: new, or on file and skipped, updated or unchanged."""
-        _name, id_card, phone = decision.customer[:3]
-        existing = decision.existing = on_file.customer(id_card, phone)
-        if on_file.has_purchase(existing, decision.purchase):
-            decision.purchase = None  # importing the file again adds nothing
+        """The first row of a customer: new, or on file and skipped (details left as they are),
+        updated or unchanged; its purchase is decided after."""
+        name, id_card, phone = decision.customer[:3]
+        existing = decision.existing = on_file.customer(id_card, phone, name)
         if existing is None:
-            decision.status, decision.key = "new", decision.aliases[0]
+            decision.status, decision.key = "new", -decision.row
             return
         decision.key = existing.pk
         if not self.update:
-            decision.status, decision.purchase = "skipped", None
+            decision.status = "skipped"
             return
         decision.changes = {
             name: [getattr(existing, ATTRIBUTES.get(name, name)), value]
             for name, value in zip(CUSTOMER_FIELDS, decision.customer)
             if getattr(existing, ATTRIBUTES.get(name, name)) != value and not (name == "id_card" and not value)
         }
-        decision.status = "updated" if decision.changes or decision.purchase else "unchanged"
+        decision.status = "updated" if decision.changes else "unchanged"
+
+    def summary(self, decision):
+        """The preview's words on a decided row."""
+        if decision.status == "repeated":
+            return _("%(name)s · the same as row %(row)s, counted once") % {"name": decision.name, "row": decision.first}
+        if decision.status == "added" and decision.purchase:
+            date, product_model = decision.purchase[:2]
+            if decision.first:
+                return _("%(name)s · %(date)s %(model)s, the customer of row %(row)s") % {
+                    "name": decision.name, "date": date, "model": product_model, "row": decision.first}
+            return f"{decision.name} · {date} {product_model}"
+        if decision.status == "updated" and decision.changes:
+            labels = pgettext("list separator", ", ").join(str(Customer._meta.get_field(name).verbose_name) for name in decision.changes)
+            return _("%(name)s · changed: %(fields)s") % {"name": decision.name, "fields": labels}
+        return decision.name
 
     def write(self, decisions, report):
         writer = customer_writer(by=self.by, region_names=self.region_names)
         for count, decision in enumerate(decisions, start=1):
-            report.add(decision.row, decision.status, decision.name)
+            report.add(decision.row, decision.status, self.summary(decision))
             writer.write(decision)
             if count % 1000 == 0:
                 self.progress(count)
@@ -235,8 +388,18 @@ class OnFile:
             self.by_phone.setdefault(customer.phone, customer)
         self.purchases = self.purchases_of(sorted({c.pk for c in [*self.by_id.values(), *self.by_phone.values()]}))
 
-    def customer(self, id_card, phone):
-        return (self.by_id.get(id_card) if id_card else None) or self.by_phone.get(phone)
+    def customer(self, id_card, phone, name):
+        """The customer on file a row names: by its ID-card number; a row without one by its phone;
+        a row whose ID-card number is not on file by its phone only if the customer with that
+        phone has no ID-card number and the same name (else it is another person sharing a phone)."""
+        if not id_card:
+            return self.by_phone.get(phone)
+        customer = self.by_id.get(id_card)
+        if customer is None:
+            customer = self.by_phone.get(phone)
+            if customer is not None and (customer.id_card or customer.name != name):
+                return None
+        return customer
 
     def has_purchase(self, customer, purchase):
         """Whether the customer on file has this purchase (same date, model, quantity and amount)."""
@@ -375,8 +538,8 @@ class CopyWriter(CustomerWriter):
     def insert_customers(self):
         created = [(self.ids[key], values) for key, values in self.new.items()]
         by = self.by.pk if self.by else None
-        self.loader.load("customers.Customer", ["id", *CUSTOMER_FIELDS, "created_at", "created_by", "version"],
-                         [(pk, *values, self.now, by, 1) for pk, values in created])
+        self.loader.load("customers.Customer", ["id", *CUSTOMER_FIELDS, "search", "created_at", "created_by", "version"],
+                         [(pk, *values, search_text(values[0]), self.now, by, 1) for pk, values in created])
         self.new = {}
         return created
 
@@ -391,36 +554,53 @@ def _attributes(names, values):
 
 
 class RegionImporter(Importer):
+    """Regions by code: a code on file is skipped or updated. A parent is named by its code or its
+    name, on file or on an earlier row; a code must pass the model's own rule (Region.code)."""
+
     kind = "regions"
     label = gettext_lazy("Regions")
     resources = (RegionResource,)
     required = ("name", "code")
+    synonyms = {
+        "name": ("名称", "区域", "地区", "地区名称"), "code": ("编码", "代码", "区域代码", "地区编码"),
+        "parent": ("上级区域", "上级编码", "上级", "所属区域", "上级区域名称"), "aftersales_by": ("售后", "售后负责", "售后服务归属"),
+    }
+    choices = {"aftersales_by": Region.AftersalesBy.choices}
 
     def cleaners(self):
         choices = choice_lookup(Region.AftersalesBy.choices)
         return {
             "name": lambda v: cells.text(v, 50), "code": lambda v: cells.narrow(v).upper() if v not in (None, "") else "",
-            "parent": lambda v: cells.narrow(v).upper() if v not in (None, "") else "",
+            "parent": lambda v: cells.narrow(v) if v not in (None, "") else "",
             "aftersales_by": lambda v: lookup(choices, v) or Region.AftersalesBy.DEALER,
         }
 
+    def example(self):
+        return {"name": "保定市", "code": "HBBD", "parent": "HB", "aftersales_by": str(Region.AftersalesBy.DEALER.label)}
+
     def plan(self, rows, found, report):
         existing = {region.code: region for region in Region.objects.all()}
-        in_file = set()
+        lookup_on_file = RegionLookup()
+        code_field = Region._meta.get_field("code")
+        in_file = {}  # code and name of the regions of earlier rows -> code
         plan = []
         for number, values in rows:
             clean, errors = self.clean_row(values, found)
             code = clean.get("code", "")
-            if code and not (2 <= len(code) <= 12 and code.isalnum()):
-                errors.append((RegionResource.fields["code"].column_name, _("Use 2–12 capital letters or digits.")))
+            if code and not any(header == self.header_of("code") for header, _message in errors):
+                try:
+                    code_field.run_validators(code)
+                except ValidationError as exc:
+                    errors.append((self.header_of("code"), " ".join(exc.messages)))
             parent = clean.get("parent")
-            if parent and parent not in existing and parent not in in_file:
-                errors.append((RegionResource.fields["parent"].column_name,
-                               _("No region has the code “%(code)s” (a parent must come before its sub-regions).") % {"code": parent}))
+            if parent:
+                clean["parent"], problem = self.parent_code(parent, in_file, lookup_on_file)
+                if problem:
+                    errors.append((self.header_of("parent"), problem))
             if errors:
                 report.add(number, "error", clean.get("name", ""), errors, values)
                 continue
-            in_file.add(code)
+            in_file[code] = in_file[clean["name"]] = code
             if code in existing:
                 status = "updated" if self.update else "skipped"
             else:
@@ -429,10 +609,27 @@ class RegionImporter(Importer):
             report.add(number, status, f"{clean['name']} ({code})")
         return plan
 
+    @staticmethod
+    def parent_code(parent, in_file, on_file):
+        """(the code of the parent a row names by code or name, what is wrong with it)."""
+        for key in (parent.upper(), parent):
+            if key in in_file:
+                return in_file[key], None
+        try:
+            pk = on_file(parent)
+        except ValueError as exc:
+            if parent.upper() == parent and parent.isascii():
+                return parent, _("No region has the code “%(code)s” (a parent must come before its sub-regions).") % {"code": parent}
+            return parent, str(exc)
+        return Region.objects.values_list("code", flat=True).get(pk=pk), None
+
     def write(self, plan, report):
         for status, clean in plan:
-            parent = Region.objects.get(code=clean["parent"]) if clean["parent"] else None
-            data = {"name": clean["name"], "code": clean["code"], "parent": parent, "aftersales_by": clean["aftersales_by"]}
+            data = {"name": clean["name"], "code": clean["code"]}
+            if "parent" in clean:
+                data["parent"] = Region.objects.get(code=clean["parent"]) if clean["parent"] else None
+            if "aftersales_by" in clean:
+                data["aftersales_by"] = clean["aftersales_by"]
             if status == "new":
                 region_create(by=self.by, data=data)
             elif status == "updated":
@@ -445,18 +642,30 @@ class DealerImporter(Importer):
     label = gettext_lazy("Dealers")
     resources = (DealerResource,)
     required = ("company", "region", "contact", "contact_phone", "address")
+    synonyms = {
+        "company": ("公司", "经销商", "经销商名称", "单位名称", "企业名称"), "region": ("区域", "地区", "所属区域", "区域名称"),
+        "legal_rep": ("法人", "法定代表人"), "legal_rep_phone": ("法人电话", "法定代表人电话"),
+        "principal": ("负责人",), "principal_phone": ("负责人电话",), "contact": ("联系人",),
+        "contact_phone": ("联系电话", "联系人电话", "电话", "手机"), "address": ("地址", "经营地址", "详细地址"),
+        "store_area": ("门店面积", "面积"), "annual_sales": ("年销售额",), "brands": ("品牌",),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.regions = RegionLookup()
+
+    def allowed_values(self):
+        return {**super().allowed_values(), "region": self.regions.allowed()}
+
+    def example(self):
+        region = next(iter(self.regions.allowed()), ("HB01", ""))[0]
+        return {"company": "保定丰收农机销售有限公司", "region": region, "legal_rep": "张伟", "legal_rep_phone": "13903120002",
+                "contact": "王佳", "contact_phone": "13903120001", "address": "保定市莲池区东风路1号",
+                "business_scope": "农机销售、维修", "store_area": 300, "brands": "雷沃、东方红", "survey_date": "2026-03-05"}
 
     def cleaners(self):
-        regions = dict(Region.objects.values_list("code", "pk"))
-
-        def region(value):
-            code = cells.narrow(value).upper() if value not in (None, "") else ""
-            if code and code not in regions:
-                raise ValueError(_("No region has the code “%(code)s”.") % {"code": code})
-            return regions.get(code)
-
         return {
-            "company": lambda v: cells.text(v, 100), "region": region, "legal_rep": lambda v: cells.text(v, 50),
+            "company": lambda v: cells.text(v, 100), "region": self.regions, "legal_rep": lambda v: cells.text(v, 50),
             "legal_rep_phone": cells.phone, "principal": lambda v: cells.text(v, 50), "principal_phone": cells.phone,
             "contact": lambda v: cells.text(v, 50), "contact_phone": cells.phone, "address": lambda v: cells.text(v, 200),
             "business_scope": cells.text, "store_area": lambda v: cells.decimal(v, 1), "annual_sales": cells.decimal,
@@ -470,14 +679,14 @@ class DealerImporter(Importer):
             clean, errors = self.clean_row(values, found)
             key = (clean.get("region"), clean.get("company"))
             if not errors and key in seen:
-                errors.append((DealerResource.fields["company"].column_name, _("This company appears twice in the file for the same region.")))
+                errors.append((self.header_of("company"), _("This company appears twice in the file for the same region.")))
             if errors:
                 report.add(number, "error", clean.get("company", ""), errors, values)
                 continue
             current = existing.get(key)
             if current is not None and self.update and "edit" not in services.dealer_allowed_steps(self.by, current):
                 report.add(number, "error", clean["company"], [(
-                    DealerResource.fields["company"].column_name,
+                    self.header_of("company"),
                     _("This dealer is “%(status)s” and cannot be changed by an import now.") % {"status": current.get_status_display()},
                 )], values)
                 continue

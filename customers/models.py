@@ -1,20 +1,25 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from salesdesk import bounds
+from salesdesk.bounds import at_most, sane_date
 from salesdesk.lunar import format_birthday
 from salesdesk.models import Region
 from salesdesk.pii import normalize_id_card, validate_id_card
+from salesdesk.search import Searchable, SearchableQuerySet
 
 User = settings.AUTH_USER_MODEL
 
 
-class DealerQuerySet(models.QuerySet):
+class DealerQuerySet(SearchableQuerySet):
     def authorized(self):
         return self.filter(status=Dealer.Status.AUTHORIZED)
 
@@ -42,8 +47,10 @@ class DealerQuerySet(models.QuerySet):
         )
 
 
-class Dealer(models.Model):
+class Dealer(Searchable):
     """A dealer from market-research intake (Annex 1) to authorized dealer (Annex 3, grade A–D)."""
+
+    search_sources = ("company", "contact", "legal_rep", "principal")  # found by any of these names
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -72,17 +79,17 @@ class Dealer(models.Model):
     contact_phone = models.CharField(_("main contact's phone"), max_length=20, validators=[phone_validator])
     address = models.CharField(_("address"), max_length=200)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region"))
-    business_scope = models.TextField(_("business scope"), blank=True)
-    store_area = models.DecimalField(
+    business_scope = bounds.TextField(_("business scope"), blank=True)
+    store_area = bounds.DecimalField(
         _("store area (m²)"), max_digits=10, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    annual_sales = models.DecimalField(
+    annual_sales = bounds.DecimalField(
         _("annual sales (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     brands = models.CharField(_("brands carried"), max_length=200, blank=True)
-    survey_date = models.DateField(_("survey date"), null=True, blank=True)
-    opening_date = models.DateField(_("opening date"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    survey_date = models.DateField(_("survey date"), null=True, blank=True, validators=[sane_date])
+    opening_date = models.DateField(_("opening date"), null=True, blank=True, validators=[sane_date])
+    notes = bounds.TextField(_("notes"), blank=True)
     submitted_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="submitted_dealers", verbose_name=_("submitted by")
     )
@@ -93,8 +100,8 @@ class Dealer(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
-    return_reason = models.TextField(_("reason for return"), blank=True)
+    review_comment = bounds.TextField(_("review comment"), blank=True)
+    return_reason = bounds.TextField(_("reason for return"), blank=True)
     # Annex 2: filed as a dealer resource.
     resource_number = models.CharField(_("dossier number"), max_length=40, null=True, blank=True, unique=True)
     filed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
@@ -104,7 +111,7 @@ class Dealer(models.Model):
     card_number = models.CharField(_("dossier card number"), max_length=40, null=True, blank=True, unique=True)
     authorized_at = models.DateTimeField(_("authorized at"), null=True, blank=True)
     agreement = models.FileField(_("cooperation agreement (scan)"), upload_to="agreements/%Y/", blank=True)
-    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
+    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True, validators=[sane_date])
     developer = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="developed_dealers", verbose_name=_("market developer")
     )
@@ -161,7 +168,7 @@ class GradeChange(models.Model):
     to_grade = models.CharField(_("to grade"), max_length=1)
     from_card_number = models.CharField(_("previous card number"), max_length=40, blank=True)
     to_card_number = models.CharField(_("new card number"), max_length=40)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = bounds.TextField(_("reason"), blank=True)
     by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("time"), auto_now_add=True)
 
@@ -171,7 +178,7 @@ class GradeChange(models.Model):
         verbose_name_plural = _("grade history")
 
 
-class CustomerQuerySet(models.QuerySet):
+class CustomerQuerySet(SearchableQuerySet):
     def for_list(self):
         return self.select_related("region", "salesperson").only(
             "name",
@@ -188,8 +195,11 @@ class CustomerQuerySet(models.QuerySet):
         )
 
 
-class Customer(models.Model):
+class Customer(Searchable):
     """An end customer (终端购买客户, Annex 4) and their farming information."""
+
+    search_sources = ("name",)
+    search_pieces = "search_pieces"  # PostgreSQL: generated from `search`, GIN indexed (migration 0004)
 
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     id_card = models.CharField(_("ID-card number"), max_length=18, blank=True, validators=[validate_id_card])
@@ -211,11 +221,11 @@ class Customer(models.Model):
     )
     # Farming information (耕作信息).
     crops = models.CharField(_("crops"), max_length=100, blank=True)
-    acreage_mu = models.DecimalField(
+    acreage_mu = bounds.DecimalField(
         _("acreage (mu)"), max_digits=10, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    machinery = models.TextField(_("machinery owned"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    machinery = bounds.TextField(_("machinery owned"), blank=True)
+    notes = bounds.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     version = models.PositiveIntegerField(default=1)
@@ -236,6 +246,12 @@ class Customer(models.Model):
             models.UniqueConstraint(
                 fields=["id_card"], condition=~Q(id_card=""), name="customer_id_card_unique",
                 violation_error_message=_("A customer with this ID-card number is already on file."),
+            ),
+            # stored as normalize_id_card writes it (a capital X), so the unique index above holds
+            # one customer per number whatever case a form or a file gave the X in
+            models.CheckConstraint(
+                condition=Q(id_card=Upper("id_card")), name="customer_id_card_capital_x",
+                violation_error_message=_("An ID-card number ends in a capital X."),
             ),
         ]
 
@@ -259,11 +275,11 @@ class Purchase(models.Model):
         SUBSIDY = "subsidy", _("Subsidy + own payment")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False)  # (customer, -date)
-    date = models.DateField(_("purchase date"))
+    date = models.DateField(_("purchase date"), validators=[sane_date])
     product_model = models.CharField(_("product model"), max_length=50)
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField(_("unit price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), at_most(bounds.QUANTITY_MAX)])
+    unit_price = bounds.DecimalField(_("unit price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = bounds.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     purchase_method = models.CharField(_("purchase method"), max_length=10, choices=Method.choices)
     payment_method = models.CharField(_("payment method"), max_length=12, choices=Payment.choices)
     dealer = models.ForeignKey(
@@ -290,6 +306,20 @@ class Purchase(models.Model):
     @staticmethod
     def amount_for(quantity, unit_price):
         return (Decimal(quantity) * unit_price).quantize(Decimal("0.01"))
+
+    @classmethod
+    def computed_amount(cls, quantity, unit_price):
+        """quantity × unit price, refused (ValidationError) when that is more than an amount can be:
+        each is within its own bounds, their product need not be."""
+        amount = cls.amount_for(quantity, unit_price)
+        largest = cls._meta.get_field("amount").largest
+        if amount > largest:
+            raise ValidationError(
+                _("Quantity × unit price is %(amount)s, more than an amount can be (at most %(limit)s). "
+                  "Check the quantity and the unit price."),
+                code="amount_too_large", params={"amount": f"¥{bounds.grouped(amount)}", "limit": f"¥{bounds.grouped(largest)}"},
+            )
+        return amount
 
 
 class Birthday(models.Model):
@@ -359,10 +389,10 @@ class Document(models.Model):
 
     title = models.CharField(pgettext_lazy("document", "title"), max_length=200)  # not a person's title (职务)
     category = models.CharField(pgettext_lazy("document", "category"), max_length=12, choices=Category.choices)
-    document_date = models.DateField(_("document date"))
+    document_date = models.DateField(_("document date"), validators=[sane_date])
     author = models.CharField(_("author"), max_length=50, help_text=_("Who wrote or issued it."))
     keywords = models.CharField(_("keywords"), max_length=200, blank=True, help_text=_("Words to find it by, separated by spaces."))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = bounds.TextField(_("notes"), blank=True)
     current_version = models.PositiveIntegerField(_("current version"), default=1)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
@@ -400,7 +430,7 @@ class DocumentVersion(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("content type"), max_length=100)
-    change_note = models.TextField(_("change note"), blank=True)
+    change_note = bounds.TextField(_("change note"), blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 

@@ -1,11 +1,14 @@
-"""Reads shared by pages: the dashboard's panels of the archives."""
+"""Reads shared by pages: the dashboard's panels of the archives, the quick search's hits."""
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Dealer
+from customers.filters import CUSTOMER_SEARCH, DEALER_SEARCH
+from customers.models import Customer, Dealer
 from customers.services import dealer_step_states
 from salesdesk.access import can, visible
+from salesdesk.search import Hit, find
 
 
 def dashboard_figures(user):
@@ -57,3 +60,32 @@ def queues_panel(user):
 def figures_panel(user):
     figures = dashboard_figures(user)
     return figures or None
+
+
+# The quick search (registered in CustomersConfig.ready) ---------------------------------------
+
+
+def customer_hits(user, query, limit):
+    """The newest `limit` customers `user` may see that match `query`; their numbers stay masked."""
+    if not can(user, "archive.query", "customers"):
+        return None
+    customers = visible(user, Customer.objects.select_related("region").only("name", "phone", "id_card", "region__name"),
+                        "customers")
+    return [
+        Hit(customer.name, reverse("customers:customer_detail", args=[customer.pk]), details=(customer.region.name,),
+            record=customer, numbers=("phone", "id_card"))
+        for customer in find(customers, query, **CUSTOMER_SEARCH).order_by("-pk")[:limit]
+    ]
+
+
+def dealer_hits(user, query, limit):
+    """The newest `limit` dealers `user` may see that match `query` (a market developer: their own)."""
+    if not can(user, "archive.query", "dealers"):
+        return None
+    dealers = visible(user, Dealer.objects.for_list(), "dealers")
+    return [
+        Hit(dealer.company, reverse("customers:dealer_detail", args=[dealer.pk]),
+            details=tuple(filter(None, [dealer.get_status_display(), dealer.number, dealer.region.name, dealer.contact])),
+            record=dealer, numbers=("contact_phone",))
+        for dealer in find(dealers, query, **DEALER_SEARCH).order_by("-pk")[:limit]
+    ]

@@ -66,7 +66,8 @@ def dealer_intake_create(*, by, data, birthdays=None):
     require(by, "dealer.intake")
     if Dealer.objects.filter(region=data["region"], company=data["company"]).exists():
         raise DomainError(_("A dealer with this company name is already on file in this region."))
-    dealer = Dealer(**{"developer": by, **data}, submitted_by=by, status=S.DRAFT)  # who researched it, unless said
+    # who researched it and the region's lead, unless said
+    dealer = Dealer(**{"developer": by, "regional_lead": data["region"].lead, **data}, submitted_by=by, status=S.DRAFT)
     _dealer_saved(dealer, _("The intake could not be saved."))
     changes = audit.diff({}, audit.snapshot(dealer))
     changes.update(_save_birthdays(dealer, birthdays or {}))
@@ -87,9 +88,24 @@ STEPS = (
 )
 
 
+REVIEW_STEPS = {"approve", "return"}  # the manager's signature: never on an intake of one's own (four eyes)
+
+
 def dealer_allowed_steps(user, dealer):
-    """The steps `user` may take on `dealer` now: its state allows them and the policy lets this user."""
-    return {step for step, action, states in STEPS if dealer.status in states and can(user, action, dealer)}
+    """The steps `user` may take on `dealer` now: its state allows them, the policy lets this user,
+    and nobody reviews an intake they submitted or researched."""
+    steps = {step for step, action, states in STEPS if dealer.status in states and can(user, action, dealer)}
+    return steps - REVIEW_STEPS if is_own_intake(user, dealer) else steps
+
+
+def is_own_intake(user, dealer):
+    """Did `user` submit this intake or do its market research (its developer)?"""
+    return user.pk is not None and user.pk in {dealer.submitted_by_id, dealer.developer_id}
+
+
+def _not_own_intake(dealer, by):
+    if is_own_intake(by, dealer):
+        raise DomainError(_("You submitted or researched this intake, so another manager must review it."))
 
 
 def dealer_step_states(step):
@@ -141,8 +157,9 @@ def dealer_intake_submit(*, dealer, by):
 
 @transaction.atomic
 def dealer_intake_approve(*, dealer, by, comment=""):
-    """The manager checks the intake and signs it (who and when are the signature)."""
+    """The manager checks the intake and signs it (who and when are the signature); never their own."""
     require(by, "dealer.review", dealer)
+    _not_own_intake(Dealer.objects.select_for_update().get(pk=dealer.pk), by)
     return _transition(
         dealer, by, "approve", "approved", S.APPROVED,
         reviewed_by=by, reviewed_at=timezone.now(), review_comment=comment, return_reason="",
@@ -152,6 +169,7 @@ def dealer_intake_approve(*, dealer, by, comment=""):
 @transaction.atomic
 def dealer_intake_return(*, dealer, by, reason):
     require(by, "dealer.review", dealer)
+    _not_own_intake(Dealer.objects.select_for_update().get(pk=dealer.pk), by)
     if not (reason or "").strip():
         raise DomainError(_("Say why the intake is returned, so the developer can fix it."))
     return _transition(dealer, by, "return", "returned", S.RETURNED, return_reason=reason.strip())
@@ -262,11 +280,30 @@ def customer_update(*, customer, by, data, expected_version, birthday=None):
     return customer
 
 
+def _validated(record, exclude=()):
+    """`record` checked against its model's fields (bounds, formats) before it is written, whoever
+    calls: a refusal names the field, in words."""
+    try:
+        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise DomainError("; ".join(
+            f"{record._meta.get_field(name).verbose_name}: {message}" if name != "__all__" else message
+            for name, messages in exc.message_dict.items() for message in messages
+        )) from exc
+    return record
+
+
 @transaction.atomic
 def purchase_add(*, customer, by, data):
     require(by, "archive.edit", customer)
-    amount = data.get("amount") or Purchase.amount_for(data["quantity"], data["unit_price"])
-    purchase = Purchase.objects.create(customer=customer, **{**data, "amount": amount})
+    amount = data.get("amount")
+    if amount is None:
+        try:
+            amount = Purchase.computed_amount(data["quantity"], data["unit_price"])
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0]) from exc
+    purchase = _validated(Purchase(customer=customer, **{**data, "amount": amount}), exclude=["customer"])
+    purchase.save()
     audit.record(customer, "customers.purchase.added", by=by, changes={"purchase": [None, str(purchase)]},
                  data={"purchase_id": purchase.pk, "amount": str(purchase.amount)})
     return purchase

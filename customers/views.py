@@ -15,7 +15,7 @@ from customers.forms import AuthorizeForm, CustomerForm, DealerForm, GradeForm, 
 from customers.models import Customer, Dealer, Purchase
 from salesdesk.access import can
 from salesdesk.errors import DomainError
-from salesdesk.forms import CommentForm
+from salesdesk.forms import CommentForm, ConfirmForm
 from salesdesk.models import AuditEntry, Region
 from salesdesk.services import pii_opened_for_edit, region_create, region_update
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
@@ -169,14 +169,19 @@ class DealerStepView(ObjectPolicyMixin, View):
 
     model = Dealer
     template_name = "customers/dealer_step.html"
-    form_class = CommentForm
+    form_class = ConfirmForm  # a step asks for more only where the service keeps it
+    step = ""  # the step of services.STEPS it takes
     title = ""
+    note = ""  # what taking the step means, said above its button
     button = ""
 
     def form(self, data=None, files=None):
         return self.form_class(data, files)
 
     def get(self, request, pk):
+        if self.step in services.REVIEW_STEPS and services.is_own_intake(request.user, self.object):
+            messages.warning(request, _("You submitted or researched this intake, so another manager must review it."))
+            return redirect("customers:dealer_detail", pk=pk)
         return self.show(self.form())
 
     def show(self, form, status=200):
@@ -193,8 +198,10 @@ class DealerStepView(ObjectPolicyMixin, View):
 
 
 class DealerSubmitView(DealerStepView):
+    step = "submit"
     permission = ("dealer.intake", None)
     title = gettext_lazy("Submit the intake for review")
+    note = gettext_lazy("Once submitted, the intake is with the department manager and cannot be changed unless it is returned.")
     button = gettext_lazy("Submit to the manager")
     done_message = gettext_lazy("Submitted. The department manager will review it.")
 
@@ -203,6 +210,8 @@ class DealerSubmitView(DealerStepView):
 
 
 class DealerApproveView(DealerStepView):
+    step = "approve"
+    form_class = CommentForm  # the manager's comment is kept with the signature
     permission = ("dealer.review", None)
     title = gettext_lazy("Approve and sign the intake")
     button = gettext_lazy("Approve and sign")
@@ -213,6 +222,7 @@ class DealerApproveView(DealerStepView):
 
 
 class DealerReturnView(DealerStepView):
+    step = "return"
     permission = ("dealer.review", None)
     form_class = ReasonForm
     title = gettext_lazy("Return the intake to the developer")
@@ -224,8 +234,10 @@ class DealerReturnView(DealerStepView):
 
 
 class DealerFileView(DealerStepView):
+    step = "file"
     permission = ("dealer.file", None)
     title = gettext_lazy("File as a dealer resource")
+    note = gettext_lazy("The dealer gets the next dossier number of its region.")
     button = gettext_lazy("Give it a number and file it")
 
     @property
@@ -239,6 +251,7 @@ class DealerFileView(DealerStepView):
 
 
 class DealerAuthorizeView(DealerStepView):
+    step = "authorize"
     permission = ("dealer.authorize", None)
     form_class = AuthorizeForm
     title = gettext_lazy("Authorize the dealer")
@@ -246,7 +259,11 @@ class DealerAuthorizeView(DealerStepView):
     done_message = None
 
     def form(self, data=None, files=None):
-        return self.form_class(data, files, initial={"developer": self.object.developer_id or self.object.submitted_by_id, "regional_lead": self.object.region.lead_id})
+        dealer = self.object
+        return self.form_class(data, files, initial={
+            "developer": dealer.developer_id or dealer.submitted_by_id,
+            "regional_lead": dealer.region.lead_id or dealer.regional_lead_id,  # proposed from the region
+        })
 
     def take(self, data):
         dealer = services.dealer_authorize(dealer=self.object, by=self.request.user, **data)
@@ -255,6 +272,7 @@ class DealerAuthorizeView(DealerStepView):
 
 
 class DealerGradeView(DealerStepView):
+    step = "grade"
     permission = ("dealer.authorize", None)
     form_class = GradeForm
     title = gettext_lazy("Change the dealer's grade")

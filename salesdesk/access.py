@@ -17,7 +17,6 @@ The archive categories (dealers, staff, documents…) are registered by the apps
 """
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +45,7 @@ RULES = {
     "dealer.authorize": {Role.CLERK},
     "access.request": {Role.MEMBER, Role.DEVELOPER, Role.REPAIR},
     "access.review": {Role.MANAGER},
+    "access.unlock": {Role.MANAGER},  # lift a login lockout (a user name or an address)
     "audit.view": {Role.LEADERSHIP, Role.MANAGER},
     "outbox.view": {Role.CLERK, Role.MANAGER},
     "outbox.manage": {Role.CLERK},
@@ -59,26 +59,15 @@ GRANTABLE = {"archive.query": None, "documents.query": "documents"}  # None: the
 OWN_INTAKES = {"archive.query", "dealer.intake"}
 
 
-ROLES_CACHE_KEY = "salesdesk:roles:{}"
-
-
 def roles_of(user):
-    """The user's role names: kept on the user object for the request, and in the cache between
-    requests (forgotten the moment the user's groups change: `forget_roles`)."""
+    """The user's role names, read from the database once per request and kept on the user object
+    for the rest of it. Never cached between requests: a role removed in one process applies on
+    the next request in every process (and the cache may be down)."""
     if not user.is_authenticated:
         return frozenset()
     if not hasattr(user, "_salesdesk_roles"):
-        key = ROLES_CACHE_KEY.format(user.pk)
-        roles = cache.get(key)
-        if roles is None:
-            roles = frozenset(user.groups.values_list("name", flat=True))
-            cache.set(key, roles, 300)
-        user._salesdesk_roles = roles
+        user._salesdesk_roles = frozenset(user.groups.values_list("name", flat=True))
     return user._salesdesk_roles
-
-
-def forget_roles(user_ids):
-    cache.delete_many([ROLES_CACHE_KEY.format(pk) for pk in user_ids])
 
 
 def primary_role(user):
@@ -145,7 +134,7 @@ def grant_covers(grant, category, record=None):
 
 def require(user, action, target=None):
     if not can(user, action, target):
-        raise PermissionDenied
+        raise PermissionDenied(action)  # the action is named in the security log's line (salesdesk.logs)
 
 
 def users_with(*roles):

@@ -18,7 +18,7 @@ class SalesdeskConfig(AppConfig):
     verbose_name = _("Salesdesk core")
 
     def ready(self):
-        from salesdesk import exports, imports, panels, registry, signals
+        from salesdesk import exports, imports, panels, quick_search, registry, signals
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="salesdesk.ensure_roles")
         signals.connect()
@@ -46,16 +46,21 @@ class SalesdeskConfig(AppConfig):
             "salesdesk.pii.viewed": _("Personal data viewed unmasked"),
             "salesdesk.outbox.retried": _("Message sent again"),
             "salesdesk.outbox.cancelled": _("Message cancelled"),
+            "salesdesk.user.roles_changed": _("Roles changed"),
+            "salesdesk.user.password_changed": _("Password changed"),
+            "salesdesk.login.unlocked": _("Login unlocked"),
         })
         registry.status_colors({
             "pending": "warning", "approved": "info", "rejected": "danger", "queued": "secondary", "sending": "info",
             "sent": "success", "failed": "danger", "cancelled": "secondary", "uploaded": "secondary",
             "checking": "info", "checked": "warning", "confirmed": "info", "importing": "info", "done": "success",
         })
+        registry.search_provider(_("Department staff"), quick_search.staff_hits, list_url="staff_list", order=30)
         registry.navigation(_("Overview"), "dashboard", "dashboard", icon="speedometer2", order=0)
         registry.navigation(_("Staff"), "staff_list", "archive.query", "staff", icon="person-badge", order=40)
         registry.navigation(_("Import"), "import_list", "archive.import", icon="upload", order=50)
         registry.navigation(_("Access requests"), "access_list", "access.request", icon="key", order=70)
         registry.navigation(_("Access requests"), "access_list", "access.review", icon="key", order=71)
+        registry.navigation(_("Login lockouts"), "lockout_list", "access.unlock", icon="unlock", order=72)
         registry.navigation(_("Outbox"), "outbox_list", "outbox.view", icon="envelope", order=80)
         registry.navigation(_("Audit trail"), "audit_list", "audit.view", icon="journal-text", order=90)

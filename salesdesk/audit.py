@@ -30,6 +30,7 @@ from salesdesk.models import AuditEntry
 from salesdesk.pii import SENSITIVE_FIELDS, mask
 
 BATCH = 2000  # entries per INSERT of `record_many`
+NOT_RECORDED = {"version", "updated_at", "search"}  # bookkeeping: the search column follows the names
 
 
 def _plain(value):
@@ -45,7 +46,7 @@ def _plain(value):
 def snapshot(obj, fields=None):
     """The current values of `fields` (default: every concrete, non-internal field)."""
     names = fields or [
-        f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in {"version", "updated_at"}
+        f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in NOT_RECORDED
     ]
     return {name: _recorded(name, getattr(obj, name)) for name in names}
 

@@ -1,9 +1,13 @@
 from django import forms
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
+from django.contrib.auth import forms as auth_forms
 from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.models import AccessRequest, StaffProfile
+from salesdesk import bounds
+from salesdesk.models import AccessRequest, Region, StaffProfile
 from salesdesk.phones import PhoneField
 from salesdesk.widgets import quicken
 
@@ -55,6 +59,56 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
         return user.get_full_name() or user.username
 
 
+class RegionTreeChoices(ModelChoiceIterator):
+    """The regions of the field's queryset as the tree reads. Where a top-level region is offered
+    itself, its sub-regions follow it indented (河北省 (HB), 　保定市 (HBBD)…); where it is not (only
+    its leaves are), they are a group named after it, each labelled by its path below it
+    (保定市 · 清苑区 (HBBDQY)). Validation is the field's own; only what is shown is arranged."""
+
+    INDENT = "\u3000"  # an ideographic space: <option> keeps it
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        offered = list(self.queryset.order_by("path"))
+        offered_ids = {region.pk for region in offered}
+        names = dict(Region.objects.values_list("pk", "name"))
+        entries, groups = [], {}  # groups: top-level id -> its options (a list in `entries`)
+        for region in offered:
+            ancestors = region.ancestor_ids
+            if not ancestors or ancestors[0] in offered_ids:
+                value, label = self.choice(region)
+                entries.append((value, self.INDENT * len(ancestors) + label))
+                continue
+            if ancestors[0] not in groups:
+                groups[ancestors[0]] = []
+                entries.append((names.get(ancestors[0], ""), groups[ancestors[0]]))
+            below_top = [names.get(pk, "") for pk in ancestors[1:]] + [region.name]
+            groups[ancestors[0]].append((self.field.prepare_value(region), f"{' · '.join(below_top)} ({region.code})"))
+        yield from entries
+
+    def __len__(self):
+        return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """A region picked from the tree (province → city → county), not from one flat list."""
+
+    iterator = RegionTreeChoices
+
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(queryset if queryset is not None else Region.objects.all(), **kwargs)
+
+    def for_records(self, keep=None):
+        """Offer (and accept) only the regions a dealer or a customer is filed in, the leaves, and
+        `keep`: the region the record is in already, so that editing it never forces a move."""
+        self.queryset = Region.objects.filter(Q(pk__in=Region.objects.leaves().values("pk")) | Q(pk=keep))
+        return self
+
+    def label_from_instance(self, region):
+        return str(region)
+
+
 class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +141,7 @@ class AccessRequestForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = AccessRequest
         fields = ["scope", "category", "region", "reason", "days"]
+        field_classes = {"region": RegionChoiceField}  # any region of the tree: a grant covers its sub-regions
 
     def clean(self):
         data = super().clean()
@@ -104,7 +159,7 @@ class AccessRequestForm(StyledFormMixin, forms.ModelForm):
 
 class DecisionForm(StyledFormMixin, forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
+    comment = bounds.text_field(_("Comment"), required=False)
 
 
 class StaffProfileForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
@@ -115,4 +170,19 @@ class StaffProfileForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
 
 
 class CommentForm(StyledFormMixin, forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
+    comment = bounds.text_field(_("Comment"), required=False)
+
+
+class ConfirmForm(forms.Form):
+    """A step that asks for nothing but the click (submitting an intake, filing it)."""
+
+
+class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
+    """Django's own form (old password, new one twice, the password validators), styled."""
+
+
+class UnlockForm(forms.Form):
+    """Which lockout the manager lifts: a user name or an address (salesdesk.lockouts)."""
+
+    kind = forms.ChoiceField(choices=[("username", _("User name")), ("ip_address", _("IP address"))])
+    value = forms.CharField(max_length=255)

@@ -1,14 +1,23 @@
-"""The clerk's import, as a job: upload → check (preview) → confirm → import, all or nothing.
+"""The clerk's import, as a job: upload → match the columns → check (preview) → confirm → import,
+all or nothing.
 
-Small files are checked and imported in the request; larger ones in a Celery task that reports
-its progress on the job row, so the clerk can leave the page and come back.
+    uploaded --read the header row--> mapping --the clerk's matching--> mapped --check--> checked
+    checked --confirm--> confirmed --apply--> done;  checked --match again--> mapped;  any step --> failed
+
+Small files are read, checked and imported in the request; larger ones in Celery tasks that report
+their progress on the job row, so the clerk can leave the page and come back. Every step that a
+worker runs claims the job with a conditional update, so a task delivered twice runs once.
 """
 
 import io
 import logging
+import re
 from datetime import timedelta
 
 import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,12 +28,15 @@ from django.utils.translation import gettext as _
 from salesdesk import audit, registry, tasks
 from salesdesk.access import require
 from salesdesk.errors import DomainError
-from salesdesk.imports import importer_for
+from salesdesk.imports import importer_for, remember, remembered
 from salesdesk.models import ImportJob
+from salesdesk.pii import mask
 from salesdesk.spreadsheets import SpreadsheetError, neutralise
 
 log = logging.getLogger(__name__)
 BACKGROUND_BYTES = 256 * 1024  # files above this size run in the worker
+SAMPLE_ROWS = 3  # values of each column the mapping step shows
+TEMPLATE_ROWS = 2000  # rows of a template that get the drop-downs
 State = ImportJob.State
 
 
@@ -33,14 +45,104 @@ def in_background(job):
 
 
 @transaction.atomic
-def import_upload(*, by, kind, upload, duplicates):
+def import_upload(*, by, kind, upload, duplicates, defaults=None):
+    """Keep the file; its header row is read next (`import_read_columns`), in the worker for a big
+    file. `defaults` {field: code} fill a field the file has no column for, or an empty cell."""
     require(by, "archive.import")
     if kind not in registry.importers():
         raise DomainError(_("Choose what the file holds."))
-    job = ImportJob(kind=kind, original_name=upload.name[:200], duplicates=duplicates, created_by=by)
+    job = ImportJob(kind=kind, original_name=upload.name[:200], duplicates=duplicates, created_by=by,
+                    mapping={"defaults": _offered(kind, defaults)})
     job.file.save(upload.name, upload, save=False)
     job.save()
     audit.record(job, "salesdesk.import.uploaded", by=by, data={"file": job.original_name, "kind": kind})
+    if in_background(job):
+        transaction.on_commit(lambda: tasks.import_columns_task.delay(job.pk))
+    return job
+
+
+def _offered(kind, defaults):
+    """The defaults the importer of `kind` offers, without the empty ones."""
+    offered = registry.importers()[kind].offered_defaults
+    return {name: value for name, value in (defaults or {}).items() if name in offered and value}
+
+
+def import_read_columns(*, job):
+    """Find the file's header row, read a few values of each column and propose the field of each
+    (the template's headers, synonyms, the choice remembered for the same headers, with its
+    defaults unless the upload form gave some): uploaded →
+    mapping. Reading writes nothing, so a duplicated delivery only reads twice; the first to finish
+    moves the job on, and a file that cannot be read fails the job with the reason."""
+    try:
+        importer = importer_for(job.kind, by=job.created_by, defaults=job.mapping.get("defaults"))
+        with job.file.open("rb") as upload:
+            table = importer.read_table(upload)
+            samples = table.samples(SAMPLE_ROWS)
+        headers = table.headers
+        fields, defaults = remembered(job.kind, headers)
+        proposed = importer.propose(headers, remembered=fields)
+    except (SpreadsheetError, DomainError) as exc:
+        return _fail(job, exc.message, state=State.UPLOADED)
+    except Exception:
+        log.exception("import %s: reading the columns failed", job.pk)
+        return _fail(job, _("The file cannot be read. Nothing was imported."), state=State.UPLOADED)
+    mapping = {
+        **job.mapping, "header_row": table.header_row, "headers": headers,
+        "defaults": job.mapping.get("defaults") or _offered(job.kind, defaults),  # the upload form's, else last time's
+        "samples": [[_sample(row[index] if index < len(row) else None) for row in samples] for index in range(len(headers))],
+        "proposed": [list(match) for match in proposed], "fields": [name for name, _how in proposed],
+    }
+    ImportJob.objects.filter(pk=job.pk, state=State.UPLOADED).update(state=State.MAPPING, mapping=mapping, heartbeat_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def _sample(value):
+    """A cell as the mapping step shows it: short text; what looks like a phone or an ID-card
+    number masked (the clerk only needs to see which column it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if sum(ch.isdigit() for ch in text) >= 11 and re.fullmatch(r"[\d\s+()\-xX]+", text):
+        text = mask("id_card" if len(text) >= 15 else "phone", text)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+@transaction.atomic
+def import_map(*, job, by, fields, defaults=None):
+    """The clerk's matching of the file's columns to fields ("" leaves a column out) and the
+    defaults: mapping (or checked, to match again) → mapped, remembered for the next file with the
+    same headers; then the check, in the worker for a big file. A matching that leaves a required
+    field without a column, or gives a field two, is refused with the reason."""
+    require(by, "archive.import")
+    headers = job.mapping.get("headers", [])
+    defaults = _offered(job.kind, defaults)
+    fields = [name or "" for name in fields]
+    importer = importer_for(job.kind, by=by, defaults=defaults)
+    if len(fields) != len(headers):
+        raise DomainError(_("The file's columns have changed; upload it again."))
+    errors = importer.mapping_errors(headers, fields)
+    if errors:
+        raise DomainError(" ".join(errors))
+    choices = {name: dict(choices) for name, _header, choices in importer.default_fields()}
+    mapping = {
+        **job.mapping, "fields": fields, "defaults": defaults,
+        "labels": [importer.column(name).header if name else "" for name in fields],  # as the preview names them
+        "default_labels": [[importer.column(name).header, str(choices[name].get(code, code))] for name, code in defaults.items()],
+    }
+    won = ImportJob.objects.filter(pk=job.pk, state__in=[State.MAPPING, State.CHECKED]).update(
+        state=State.MAPPED, mapping=mapping, counts={}, report={}, total_rows=0, processed_rows=0, error_file="",
+        message="", heartbeat_at=timezone.now(),
+    )
+    if not won:
+        raise DomainError(_("This import is not waiting for its columns to be matched."))
+    remember(kind=job.kind, headers=headers, fields=fields, defaults=defaults, by=by)
+    audit.record(job, "salesdesk.import.mapped", by=by, data={
+        "columns": {header: name for header, name in zip(headers, fields)}, "defaults": defaults,
+    })
+    job.refresh_from_db()
     if in_background(job):
         transaction.on_commit(lambda: tasks.import_check_task.delay(job.pk))
     return job
@@ -69,7 +171,9 @@ def _run(job, *, waiting, running, step, failure):
     if not _claim(job, waiting=waiting, running=running):
         return ImportJob.objects.get(pk=job.pk)  # a duplicated delivery: the first one does the work
     try:
-        importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job))
+        job.refresh_from_db(fields=["mapping"])  # as the clerk matched the columns
+        importer = importer_for(job.kind, by=job.created_by, duplicates=job.duplicates, progress=_progress(job),
+                                mapping=job.mapping, defaults=job.mapping.get("defaults"))
         with job.file.open("rb") as upload:
             report = step(importer, upload)  # refreshes the job (the progress moved on) and fills it in
         job.counts = report.counts
@@ -95,7 +199,7 @@ def import_check(*, job):
             job.error_file.save(f"errors-{job.pk}.xlsx", ContentFile(error_workbook(report)), save=False)
         return report
 
-    outcome = _run(job, waiting=State.UPLOADED, running=State.CHECKING, step=check,
+    outcome = _run(job, waiting=State.MAPPED, running=State.CHECKING, step=check,
                    failure=_("The file cannot be read. Nothing was imported."))
     return _saved(job, outcome)
 
@@ -166,7 +270,7 @@ def import_sweep(now=None):
         if not in_background(job):
             continue  # a small file is checked in the request; nothing waits for a worker
         ImportJob.objects.filter(pk=job.pk, state=job.state).update(heartbeat_at=now)
-        task = tasks.import_check_task if job.state == State.UPLOADED else tasks.import_apply_task
+        task = {State.UPLOADED: tasks.import_columns_task, State.MAPPED: tasks.import_check_task}.get(job.state, tasks.import_apply_task)
         task.delay(job.pk)
         requeued += 1
     return failed, requeued
@@ -179,8 +283,10 @@ def import_errors_open(*, job, by):
     return job.error_file.open("rb")
 
 
-def _fail(job, message):
-    ImportJob.objects.filter(pk=job.pk).update(state=State.FAILED, message=message, finished_at=timezone.now())
+def _fail(job, message, state=None):
+    """Mark the job failed with `message` (only if it is still in `state`, when given)."""
+    jobs = ImportJob.objects.filter(pk=job.pk) if state is None else ImportJob.objects.filter(pk=job.pk, state=state)
+    jobs.update(state=State.FAILED, message=message, finished_at=timezone.now())
     job.refresh_from_db()
     return job
 
@@ -204,10 +310,56 @@ def _sheet_value(value):
 
 
 def template_workbook(kind):
-    """An empty workbook with the Chinese headers of one kind, to fill in."""
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(registry.importers()[kind].label))
-    sheet.append(importer_for(kind, by=None).template_headers())
+    """The workbook to fill in for one kind: the Chinese headers (bold) and an example row; and a
+    second sheet listing the allowed values of the fields that have them (regions with their
+    codes, methods, …), which the columns of the first sheet offer as drop-downs."""
+    importer = importer_for(kind, by=None)
+    columns = importer.fields()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = str(registry.importers()[kind].label)[:31]
+    sheet.append([column.header for column in columns])
+    example = importer.example()
+    sheet.append([example.get(column.name) for column in columns])
+    for position, column in enumerate(columns, start=1):
+        sheet.cell(1, position).font = Font(bold=True)
+        sheet.cell(2, position).font = Font(italic=True, color="808080")
+        sheet.column_dimensions[get_column_letter(position)].width = max(10, 2.2 * len(column.header) + 2)
+    sheet.freeze_panes = "A2"
+    allowed = importer.allowed_values()
+    if allowed:
+        _allowed_values_sheet(workbook, sheet, columns, allowed)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _allowed_values_sheet(workbook, sheet, columns, allowed):
+    """The sheet of allowed values, a column (and a column of what each means, where it says) per
+    field; a drop-down on the field's column of `sheet` lists them."""
+    values = workbook.create_sheet(_("Allowed values"))
+    position = 1
+    for index, column in enumerate(columns, start=1):
+        entries = allowed.get(column.name)
+        if not entries:
+            continue
+        letter = get_column_letter(position)
+        values.cell(1, position, column.header).font = Font(bold=True)
+        explained = any(note for _value, note in entries)
+        if explained:
+            values.cell(1, position + 1, _("Meaning")).font = Font(bold=True)
+        for row, (value, note) in enumerate(entries, start=2):
+            values.cell(row, position, value)
+            if explained:
+                values.cell(row, position + 1, note)
+        values.column_dimensions[letter].width = max(12, 2.2 * len(column.header) + 2)
+        if explained:
+            values.column_dimensions[get_column_letter(position + 1)].width = 24
+        drop_down = DataValidation(
+            type="list", formula1=f"'{values.title}'!${letter}$2:${letter}${len(entries) + 1}", allow_blank=True,
+            showErrorMessage=True, errorStyle="warning", errorTitle=column.header,
+            error=_("Choose one of the values on the sheet “%(sheet)s”.") % {"sheet": values.title},
+        )
+        drop_down.add(f"{get_column_letter(index)}2:{get_column_letter(index)}{TEMPLATE_ROWS + 1}")
+        sheet.add_data_validation(drop_down)
+        position += 2 if explained else 1

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from salesdesk import registry
+from salesdesk import bounds, registry
+from salesdesk.search import Searchable, SearchableQuerySet, find
 
 
 class Role(models.TextChoices):
@@ -24,8 +25,17 @@ class Role(models.TextChoices):
     REPAIR = "repair", _("Repair staff")
 
 
+class RegionQuerySet(models.QuerySet):
+    def leaves(self):
+        """The regions without sub-regions: the only ones a dealer or a customer is filed in (a city
+        or a county, or a province not divided yet). A province with cities is the group they are
+        listed under, never a record's region: a dealer "in 河北省" would be in no county's queue."""
+        return self.exclude(models.Exists(Region.objects.filter(parent=models.OuterRef("pk"))))
+
+
 class Region(models.Model):
-    """A sales region; regions form a tree (province → prefecture → county)."""
+    """A sales region; regions form a tree (province → prefecture → county). The archives' records
+    are filed in its leaves (`Region.objects.leaves()`)."""
 
     class AftersalesBy(models.TextChoices):
         DEALER = "dealer", _("The local dealer")
@@ -54,6 +64,8 @@ class Region(models.Model):
         _("after-sales handled by"), max_length=10, choices=AftersalesBy.choices, default=AftersalesBy.DEALER
     )
 
+    objects = RegionQuerySet.as_manager()
+
     class Meta:
         ordering = ["path"]
         verbose_name = _("region")
@@ -66,16 +78,23 @@ class Region(models.Model):
     def depth(self):
         return max(0, self.path.count("/") - 2)
 
+    @property
+    def ancestor_ids(self):
+        """The ids from the root down to this region's parent: "/1/4/9/" → [1, 4]."""
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
 
-class StaffProfileQuerySet(models.QuerySet):
+
+class StaffProfileQuerySet(SearchableQuerySet):
     def search(self, q):
-        """By name (anywhere in it) or mobile (from its start): the staff list and its export."""
-        q = (q or "").strip()
-        return self.filter(models.Q(name__icontains=q) | models.Q(mobile__startswith=q)) if q else self
+        """By any fragment of the name, its pinyin or initials, or 4+ digits of the mobile: the
+        staff list, its export and the quick search."""
+        return find(self, q, text=["search"], phones=["mobile"])
 
 
-class StaffProfile(models.Model):
+class StaffProfile(Searchable):
     """Department staff archive (部门职员): one per user account."""
+
+    search_sources = ("name",)
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user account")
@@ -86,7 +105,7 @@ class StaffProfile(models.Model):
     qq = models.CharField(_("QQ"), max_length=20, blank=True)
     wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    duties = models.TextField(_("main duties"), blank=True)
+    duties = bounds.TextField(_("main duties"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,7 +161,7 @@ class AccessRequest(models.Model):
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
     )
-    reason = models.TextField(_("reason"))
+    reason = bounds.TextField(_("reason"))
     days = models.PositiveSmallIntegerField(_("period (days)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
@@ -155,7 +174,7 @@ class AccessRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_comment = models.TextField(_("comment"), blank=True)
+    decision_comment = bounds.TextField(_("comment"), blank=True)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
 
@@ -334,14 +353,18 @@ class ImportJobQuerySet(models.QuerySet):
         return self.filter(state__in=[ImportJob.State.CHECKING, ImportJob.State.IMPORTING])
 
     def waiting(self):
-        return self.filter(state__in=[ImportJob.State.UPLOADED, ImportJob.State.CONFIRMED])
+        """Jobs waiting for a worker (not for the clerk)."""
+        return self.filter(state__in=[ImportJob.State.UPLOADED, ImportJob.State.MAPPED, ImportJob.State.CONFIRMED])
 
 
 class ImportJob(models.Model):
-    """One spreadsheet the clerk imports: uploaded → previewed → imported (all rows or none)."""
+    """One spreadsheet the clerk imports: uploaded → its columns matched to fields by the clerk →
+    checked (the preview) → confirmed → imported (all rows or none)."""
 
     class State(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        MAPPING = "mapping", _("Waiting for the columns to be matched")
+        MAPPED = "mapped", _("Columns matched, waiting for the check")
         CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked, waiting for confirmation")
         CONFIRMED = "confirmed", _("Confirmed, waiting to import")
@@ -350,7 +373,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     class Duplicates(models.TextChoices):
-        SKIP = "skip", _("Skip rows that are already on file")
+        SKIP = "skip", _("Keep the records on file as they are; add only what is new")
         UPDATE = "update", _("Update the records on file")
 
     kind = models.CharField(_("what"), max_length=20, choices=registry.import_kind_choices)  # a registered importer
@@ -362,6 +385,9 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     report = models.JSONField(_("report"), default=dict, blank=True, encoder=DjangoJSONEncoder)  # cells may be dates
+    # The file's columns and how they are matched (salesdesk.import_jobs): {"header_row", "headers",
+    # "samples", "proposed": [[field, how]], "fields": [field or ""], "defaults": {field: code}}
+    mapping = models.JSONField(_("columns"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     message = models.TextField(_("message"), blank=True)
     error_file = models.FileField(_("error file"), upload_to="imports/%Y/%m/", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -384,3 +410,25 @@ class ImportJob(models.Model):
     @property
     def progress(self):
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ColumnMapping(models.Model):
+    """How the clerk matched the columns of a file to an importer's fields, remembered for the next
+    file of the same kind with the same headers (salesdesk.imports.remembered_fields)."""
+
+    kind = models.CharField(_("what"), max_length=20)
+    digest = models.CharField(max_length=64, editable=False)  # of the headers as they are compared
+    headers = models.JSONField(_("headers"), default=list)
+    fields = models.JSONField(_("fields"), default=list)  # the field of each header, "" for one left out
+    defaults = models.JSONField(_("defaults"), default=dict, blank=True)  # {field: code}
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("by"))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [models.UniqueConstraint(fields=["kind", "digest"], name="column_mapping_unique_headers")]
+
+    def __str__(self):
+        return f"{self.kind}: {'、'.join(self.headers)}"

@@ -13,6 +13,7 @@ SENSITIVE_FIELDS = {
     "legal_rep_phone",
     "principal_phone",
     "contact_phone",
+    "caller_phone",  # an after-sales ticket's caller
 }
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

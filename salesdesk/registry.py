@@ -12,6 +12,7 @@ Each app registers its parts from its `AppConfig.ready()`:
     registry.status_colors({"planned": "info"})
     registry.revealable("fieldwork.visit")
     registry.navigation(_("Visits"), "fieldwork:visit_list", "archive.query", "visits", icon="telephone", order=35)
+    registry.search_provider(_("Visits"), visit_hits, list_url="fieldwork:visit_list", order=40)
 
 The core reads them back through the functions at the bottom (`importers()`, `panels()`…).
 """
@@ -48,6 +49,18 @@ class NavItem:
     order: int = 50
 
 
+@dataclass(frozen=True)
+class SearchProvider:
+    """One group of the quick search: `function(user, query, limit)` gives at most `limit` hits
+    (`salesdesk.search.Hit`) of the records `user` may see for a parsed query, or None when the
+    user may not search them; `list_url` names the list that shows all of them (`?q=`)."""
+
+    label: object
+    function: object
+    list_url: str = ""
+    order: int = 50
+
+
 @dataclass
 class _Registry:
     categories: dict = field(default_factory=dict)  # code -> Category
@@ -59,6 +72,7 @@ class _Registry:
     colors: dict = field(default_factory=dict)  # status value -> Bootstrap colour
     revealable: set = field(default_factory=set)  # "app.model" whose personal data may be revealed
     nav: list = field(default_factory=list)
+    search: list = field(default_factory=list)
 
 
 _parts = _Registry()
@@ -104,6 +118,11 @@ def revealable(*model_labels):
 def navigation(label, url_name, action, target=None, *, icon="circle", order=50):
     _parts.nav.append(NavItem(label, url_name, action, target, icon, order))
     _parts.nav.sort(key=lambda item: item.order)
+
+
+def search_provider(label, function, *, list_url="", order=50):
+    _parts.search.append(SearchProvider(label, function, list_url, order))
+    _parts.search.sort(key=lambda provider: provider.order)
 
 
 # Reading (the core) -------------------------------------------------------------------------
@@ -163,3 +182,7 @@ def is_revealable(model_label):
 
 def navigation_items():
     return list(_parts.nav)
+
+
+def search_providers():
+    return list(_parts.search)

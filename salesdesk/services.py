@@ -1,8 +1,12 @@
-"""Business actions of the core: regions, access requests, staff profiles, and the audited reads
-(revealing personal data, exporting a list)."""
+"""Business actions of the core: regions, access requests, staff profiles, role assignments and
+login unlocks, and the audited reads (revealing personal data, exporting a list)."""
 
+import ipaddress
 from datetime import timedelta
 
+from axes.utils import reset as axes_reset
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,3 +158,59 @@ def export_recorded(*, export, by, count, fmt, filters, unmasked):
     return audit.record(
         None, export.action, by=by, data={"rows": count, "format": fmt, "filters": filters, "unmasked": unmasked}
     )
+
+
+# Accounts: roles and login lockouts ----------------------------------------------------------
+
+
+@transaction.atomic
+def roles_assign(*, user, roles, by):
+    """Give `user` exactly the role groups named in `roles` (the admin's user form, seeding; `by`
+    None is the system itself). Logged with the roles before and after; applies on the user's next
+    request in every process (`access.roles_of` reads them per request)."""
+    if by is not None:
+        require(by, "admin")
+    wanted = sorted(set(str(role) for role in roles))
+    groups = list(Group.objects.filter(name__in=wanted))
+    if len(groups) != len(wanted):
+        unknown = sorted(set(wanted) - {group.name for group in groups})
+        raise DomainError(_("No such role: %(roles)s.") % {"roles": ", ".join(unknown)})
+    before = sorted(user.groups.values_list("name", flat=True))
+    if before == wanted:
+        return user
+    user.groups.set(groups)
+    user.__dict__.pop("_salesdesk_roles", None)  # this request's memo (access.roles_of)
+    audit.record(user, "salesdesk.user.roles_changed", by=by, changes={"groups": [before, wanted]})
+    return user
+
+
+@transaction.atomic
+def password_change(*, user, password):
+    """A person sets their own new password (already checked by the password validators); the
+    trail says that it changed, never what to."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(user, "salesdesk.user.password_changed", by=user)
+    return user
+
+
+@transaction.atomic
+def login_unlock(*, by, username="", ip_address=""):
+    """Lift the login lockout of one user name or one address (salesdesk.lockouts) before its
+    cool-off ends: its failed attempts are forgotten, the unlock is logged."""
+    require(by, "access.unlock")
+    username, ip_address = (username or "").strip(), (ip_address or "").strip()
+    if bool(username) == bool(ip_address):
+        raise DomainError(_("Name one user name or one address to unlock."))
+    if ip_address:
+        try:
+            ip_address = str(ipaddress.ip_address(ip_address))
+        except ValueError:
+            raise DomainError(_("This is not an address.")) from None
+    removed = axes_reset(username=username) if username else axes_reset(ip=ip_address)  # forgets the attempts
+    if not removed:
+        raise DomainError(_("This login is not locked out (any more)."))
+    account = get_user_model().objects.filter(username=username).first() if username else None
+    target = {"username": username} if username else {"ip_address": ip_address}
+    audit.record(account, "salesdesk.login.unlocked", by=by, data={**target, "attempts": removed})
+    return removed

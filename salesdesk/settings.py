@@ -9,6 +9,7 @@ import json
 import os
 import tomllib
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,11 +35,25 @@ def envlist(name, default):
 
 
 def _secret_key():
+    """SECRET_KEY, or a key generated once into var/secret_key, readable by its owner only (mode
+    600). Written to a private temporary file and linked into place, so two processes starting at
+    once read the same whole key."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
+        temporary = VAR_DIR / f".secret_key.{os.getpid()}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            temporary.unlink()
+    if key_file.stat().st_mode & 0o077:
+        key_file.chmod(0o600)  # written by an earlier release, readable by others
     return key_file.read_text().strip()
 
 
@@ -63,6 +78,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "django_celery_beat",
+    "axes",
     "salesdesk",
     *DEPARTMENT_APPS,
 ]
@@ -78,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "salesdesk.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "salesdesk.urls"
@@ -122,8 +140,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
+# What a person may choose on the password-change page (the demo users' password is set by
+# seed_demo, which does not ask the validators).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -149,14 +172,18 @@ STATICFILES_DIRS = [
     ]
     if path.exists()
 ]
+# Hashed, compressed names from the manifest only where `collectstatic` has written one (bin/run,
+# the Docker image); anywhere else (a checkout that never collected, DEBUG, tests) WhiteNoise
+# serves the files straight from the finders, so `manage.py runserver` works without a collect step.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if TESTING or DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "salesdesk.storage.StaticStorage"  # the manifest's names once collected, plain ones before
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: downloads go through views that ask the policy
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -168,7 +195,9 @@ SALESDESK_IMPORT_MAX_BYTES = envint("SALESDESK_IMPORT_MAX_BYTES", 50 * 1024 * 10
 SALESDESK_IMPORT_LEASE_SECONDS = envint("SALESDESK_IMPORT_LEASE_SECONDS", 600)
 
 # Security: safe by default, strict when DEBUG is off behind TLS.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from the cache, kept in the database
+# Sessions live in the database, which every process shares: a logout ends the session for all
+# of them at once, and the web keeps working with the cache (Redis) down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)
 X_FRAME_OPTIONS = "DENY"
@@ -183,6 +212,31 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the web process (docker-compose.yml: the TLS proxy, 1). With 0 the
+# client's address is the connection's; otherwise the one that many hops back in X-Forwarded-For.
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name (from
+# any address), or SALESDESK_ADDRESS_FAILURE_LIMIT from one address (for any user names: a whole
+# office may share one address), logins are refused for AXES_COOLOFF_TIME; the lockout page says
+# until when, and the department manager can lift it (/access/lockouts/). Attempts are kept in the
+# database, shared by every process (salesdesk.lockouts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "salesdesk.lockouts.LockoutHandler"
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+SALESDESK_ADDRESS_FAILURE_LIMIT = envint("SALESDESK_ADDRESS_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the time the page names holds
+AXES_LOCKOUT_CALLABLE = "salesdesk.lockouts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "salesdesk.lockouts.client_ip"
+AXES_ENABLE_ADMIN = False  # unlocking goes through the manager's audited page
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login that nothing reads (the user's last_login says it)
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = []  # the security log names the user name and address (never the password)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -261,10 +315,27 @@ SALESDESK_NUMBER_FORMATS = {
 SALESDESK_COMPANY_NAME = os.environ.get("SALESDESK_COMPANY_NAME", "隆瑞农业机械有限公司")
 SALESDESK_ACCESS_GRANT_MAX_DAYS = 30
 
+# A refused request (403) is one line in var/log/security.log — who, what, where — and no traceback
+# on the terminal (salesdesk.logs); failed logins and lockouts go to the same file.
+LOG_DIR = VAR_DIR / "log"
+LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "salesdesk.logs.RefusalFilter"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {
+            "class": "logging.handlers.WatchedFileHandler", "filename": str(LOG_DIR / "security.log"),
+            "formatter": "line", "delay": True, "encoding": "utf-8",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["refusals"]},
+        "salesdesk.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["security"], "level": "WARNING", "propagate": False},
+    },
 }

@@ -19,6 +19,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from itertools import islice
 from decimal import Decimal, InvalidOperation
 
 import defusedxml.common as defused_common
@@ -32,6 +33,7 @@ from salesdesk.pii import normalize_id_card, validate_id_card
 
 MAX_ROWS = 200_000
 MAX_EMPTY_RUN = 500  # this many empty rows in a row end the data
+HEADER_SEARCH_ROWS = 10  # the header row is one of the first this many rows that are not empty
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 XLSX_MAGIC = b"PK\x03\x04"
@@ -49,15 +51,26 @@ class SpreadsheetError(Exception):
 class Table:
     """A sheet's cleaned header row, and its data rows as (row number, tuple of values).
 
+    The header row is looked for among the first HEADER_SEARCH_ROWS rows that are not empty, so
+    title rows and merged group rows above it are passed over: it is the row with the most cells
+    that `known(header)` recognises (the first non-empty row when nothing is recognised or no
+    `known` is given), or the row whose Excel number `header_row` gives. A header cell left empty
+    by a vertical merge (a two-level header) takes the recognised name above it. Row numbers are
+    always Excel's.
+
     `rows()` may be called more than once (the sheet is in memory), so a big import can check
     every row in one pass and write in a second one without holding the cleaned rows. Unpacks as
     `headers, rows = table` for a single pass.
     """
 
-    def __init__(self, source):
+    def __init__(self, source, known=None, header_row=None):
         self.source = source  # a callable giving a fresh iterator of the sheet's raw rows
-        header_row, self.header_index = _first_nonempty(source())
-        self.headers = _headers(header_row)
+        self.header_index, self.headers = _find_header(source(), known, header_row)
+
+    @property
+    def header_row(self):
+        """The Excel number of the header row."""
+        return self.header_index + 1
 
     def rows(self):
         raw = self.source()
@@ -65,20 +78,25 @@ class Table:
             next(raw, None)
         return _data_rows(raw, first_number=self.header_index + 2)
 
+    def samples(self, count=3):
+        """The first `count` data rows, as the mapping step shows them."""
+        return [values for _number, values in islice(self.rows(), count)]
+
     def __iter__(self):
         return iter((self.headers, self.rows()))
 
 
-def read_table(upload):
-    """The `Table` of the first sheet of an .xlsx file or of a .csv file."""
+def read_table(upload, known=None, header_row=None):
+    """The `Table` of the first sheet of an .xlsx file or of a .csv file; `known` and `header_row`
+    find its header row (see `Table`)."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(XLSX_MAGIC):
-        return _read_xlsx(upload)
+        return Table(_xlsx_rows(upload), known, header_row)
     if head.startswith(OLE_MAGIC):
         raise SpreadsheetError(_("This is an old Excel 97–2003 file (.xls). Save it as .xlsx in Excel and upload that."))
-    return _read_csv(upload)
+    return Table(_csv_rows(upload), known, header_row)
 
 
 def _check_zip(upload):
@@ -135,20 +153,19 @@ def _check_no_dtd(archive):
         raise SpreadsheetError(_("The file is damaged or is not an Excel workbook."))
 
 
-def _read_xlsx(upload):
-    """The first sheet, read by calamine (Rust): 100,000 rows in ~2 s where openpyxl takes ~30 s."""
+def _xlsx_rows(upload):
+    """The raw rows of the first sheet, from Excel's row 1, read by calamine (Rust): 100,000 rows in
+    ~2 s where openpyxl takes ~30 s."""
     _check_zip(upload)
     try:
         workbook = CalamineWorkbook.from_filelike(upload)
         sheet = workbook.get_sheet_by_index(0)
-        return Table(lambda: (tuple(row) for row in sheet.iter_rows()))
-    except SpreadsheetError:
-        raise
     except (CalamineError, ValueError, OSError) as exc:
         raise SpreadsheetError(_("The workbook cannot be read (%(error)s).") % {"error": exc.__class__.__name__})
+    return lambda: (tuple(row) for row in sheet.iter_rows())
 
 
-def _read_csv(upload):
+def _csv_rows(upload):
     raw = upload.read()
     if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
         raise SpreadsheetError(_("This CSV file is UTF-16; save it as “CSV UTF-8” or plain CSV."))
@@ -173,21 +190,81 @@ def _read_csv(upload):
         except csv.Error as exc:  # e.g. an unclosed quote that swallows the rest of the file
             raise SpreadsheetError(_("The CSV file cannot be read (%(error)s).") % {"error": exc})
 
-    return Table(rows)
+    return rows
 
 
 def _empty(row):
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
 
 
-def _first_nonempty(rows):
-    """(the first row that is not empty, its index)."""
-    for count, row in enumerate(rows):
-        if not _empty(row):
-            return row, count
-        if count > MAX_EMPTY_RUN:
+def _find_header(rows, known, header_row):
+    """(index of the header row, its cleaned headers); see `Table`."""
+    candidates = []  # (index, row) of the first non-empty rows
+    for index, row in enumerate(rows):
+        if header_row is not None and index >= header_row:
             break
-    raise SpreadsheetError(_("The file has no header row: the first row must name the columns."))
+        if not _empty(row):
+            candidates.append((index, row))
+            if header_row is None and len(candidates) >= HEADER_SEARCH_ROWS:
+                break
+        elif index > MAX_EMPTY_RUN:
+            break
+    if header_row is not None:
+        candidates = [(index, row) for index, row in candidates if index < header_row]
+        if not candidates or candidates[-1][0] != header_row - 1:
+            raise SpreadsheetError(_("Row %(row)s of the file is empty: it cannot be the header row.") % {"row": header_row})
+        position = len(candidates) - 1
+    elif not candidates:
+        raise SpreadsheetError(_("The file has no header row: the first row must name the columns."))
+    else:
+        position = _header_position(candidates, known)
+    index, row = candidates[position]
+    return index, _headers(_filled_from_above(row, [above for _index, above in candidates[:position]], known))
+
+
+def _header_position(candidates, known):
+    """Which of the first rows is the header: the one with the most recognised names (the first of
+    equals); then the rows below it that only name columns it leaves empty or does not recognise
+    (the lower level of a two-level header) take its place."""
+    if known is None:
+        return 0
+    scores = [[bool(known(clean_header(value))) for value in row] for _index, row in candidates]
+    best = max(range(len(candidates)), key=lambda position: (sum(scores[position]), -position))
+    if not any(scores[best]):
+        return 0
+    while best + 1 < len(candidates):
+        row, below = candidates[best + 1][1], scores[best + 1]
+        lower_level = any(below) and all(
+            not _filled(value) or not (position < len(scores[best]) and scores[best][position])
+            for position, value in enumerate(row)
+        )
+        if not lower_level or candidates[best + 1][0] != candidates[best][0] + 1:
+            break
+        best += 1
+    return best
+
+
+def _filled_from_above(row, above, known):
+    """The header row with each empty cell given the nearest recognised name above it (a header cell
+    merged down over two rows keeps its text in the upper one)."""
+    if known is None or not above:
+        return row
+    width = max(len(row), *(len(upper) for upper in above))
+    filled = list(row) + [None] * (width - len(row))
+    for position in range(width):
+        if _filled(filled[position]):
+            continue
+        for upper in reversed(above):
+            value = upper[position] if position < len(upper) else None
+            if _filled(value):
+                if known(clean_header(value)):
+                    filled[position] = value
+                break
+    return filled
+
+
+def _filled(value):
+    return not (value is None or (isinstance(value, str) and not value.strip()))
 
 
 def _headers(row):

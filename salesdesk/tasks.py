@@ -16,6 +16,11 @@ def outbox_sweep():
 
 
 @shared_task(ignore_result=True)
+def import_columns_task(job_id):
+    import_jobs.import_read_columns(job=ImportJob.objects.get(pk=job_id))
+
+
+@shared_task(ignore_result=True)
 def import_check_task(job_id):
     import_jobs.import_check(job=ImportJob.objects.get(pk=job_id))
 

@@ -1,7 +1,9 @@
 """View helpers that put the one access policy in front of every page."""
 
+from decimal import InvalidOperation
+
 from django.contrib import messages
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
@@ -14,9 +16,13 @@ from salesdesk.pagination import Window
 
 class PolicyMixin(LoginRequiredMixin):
     """`permission = (action, target)`; the target is a category name, or None for the object
-    the view works on (then `get_object` asks the policy with the object itself)."""
+    the view works on (then `get_object` asks the policy with the object itself).
+
+    Every page behind the policy shows the department's records (names, numbers, addresses), so
+    its responses are never stored by a browser or a proxy (`salesdesk.middleware.NoStoreMiddleware`)."""
 
     permission = None
+    personal_data = True
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -94,6 +100,9 @@ def run_service(request, form, action, success_message=None):
         return None
     except IntegrityError:  # a rule the database keeps, broken by a request that raced this one
         form.add_error(None, _("This conflicts with a record saved a moment ago. Nothing was saved; reload and check."))
+        return None
+    except (DataError, InvalidOperation):  # a value the column cannot hold, past every check before it
+        form.add_error(None, _("A number, date or text is too large for the archive. Nothing was saved; check the values."))
         return None
     if success_message:
         messages.success(request, success_message)

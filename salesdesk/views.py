@@ -1,21 +1,24 @@
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from salesdesk import outbox, registry, services
+from salesdesk import lockouts, outbox, quick_search, registry, services
 from salesdesk.access import can
 from salesdesk.errors import DomainError
 from salesdesk.filters import AuditFilter, OutboxFilter
-from salesdesk.forms import AccessRequestForm, DecisionForm, StaffProfileForm
+from salesdesk.forms import AccessRequestForm, DecisionForm, PasswordChangeForm, StaffProfileForm, UnlockForm
 from salesdesk.models import AccessRequest, AuditEntry, OutboxMessage, StaffProfile
 from salesdesk.pagination import Window
 from salesdesk.viewmixins import FilteredListView, ObjectPolicyMixin, PolicyMixin, run_service
@@ -42,6 +45,20 @@ class DashboardView(PolicyMixin, TemplateView):
         context["panels"] = [
             (panel.template, data) for panel in registry.panels() if (data := panel.context(user)) is not None
         ]
+        return context
+
+
+class QuickSearchView(PolicyMixin, TemplateView):
+    """The header's search box: every kind of record the viewer may see, grouped, a few of each."""
+
+    permission = ("dashboard", None)
+    template_name = "salesdesk/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        typed = self.request.GET.get("q", "").strip()[:100]
+        context.update(quick_q=typed, groups=quick_search.groups(self.request.user, typed),
+                       can_unmask=can(self.request.user, "pii.unmask"))
         return context
 
 
@@ -173,9 +190,12 @@ class StaffListView(PolicyMixin, TemplateView):
         rows = StaffProfile.objects.search(q).select_related("user").prefetch_related("user__groups")
         context.update(
             page=Window(rows, self.request, default_size=50), q=q, can_edit=can(self.request.user, "staff.edit"),
-            can_export=can(self.request.user, "archive.export"),
+            can_export=can(self.request.user, "archive.export"), can_unmask=can(self.request.user, "pii.unmask"),
         )
         return context
+
+
+STAFF_NUMBERS = ("mobile",)  # the personal numbers the edit form shows in full
 
 
 class StaffEditView(ObjectPolicyMixin, View):
@@ -185,6 +205,7 @@ class StaffEditView(ObjectPolicyMixin, View):
 
     def get(self, request, pk):
         form = StaffProfileForm(instance=self.object)
+        services.pii_opened_for_edit(obj=self.object, fields=STAFF_NUMBERS, by=request.user, via="salesdesk.staff_profile_edit")
         return render(request, self.template_name, {"form": form, "profile": self.object})
 
     def post(self, request, pk):
@@ -221,3 +242,49 @@ class RevealView(PolicyMixin, View):
 
     def get(self, request, model, pk, field):
         return redirect(reverse("dashboard"))
+
+
+# Accounts: password change, login lockouts -------------------------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password from the user menu; the change is logged (never the
+    password), and the person's other sessions end (their session hash changes)."""
+
+    form_class = PasswordChangeForm
+    template_name = "registration/change_password.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        services.password_change(user=self.request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, self.request.user)  # this session stays; the others end
+        return redirect(self.get_success_url())
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/change_password_done.html"
+
+
+class LockoutListView(PolicyMixin, View):
+    """The logins locked out now (a user name or an address, salesdesk.lockouts), for the manager
+    to lift one before its cool-off ends."""
+
+    permission = ("access.unlock", None)
+    template_name = "salesdesk/lockout_list.html"
+
+    def get(self, request, form=None):
+        return render(
+            request, self.template_name,
+            {"lockouts": lockouts.lockouts(), "form": form, "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+             "failure_limit": settings.AXES_FAILURE_LIMIT, "address_limit": settings.SALESDESK_ADDRESS_FAILURE_LIMIT},
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request):
+        form = UnlockForm(request.POST)
+        if form.is_valid():
+            target = {form.cleaned_data["kind"]: form.cleaned_data["value"]}
+            if run_service(request, form, lambda: services.login_unlock(by=request.user, **target),
+                           _("Unlocked: %(value)s can log in again.") % {"value": form.cleaned_data["value"]}):
+                return redirect("lockout_list")
+        return self.get(request, form=form)

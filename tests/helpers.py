@@ -41,3 +41,25 @@ def grant(member, manager, *, scope=AccessRequest.Scope.ALL, days=7, reason="月
     days and `manager` approves, both through the services; returns the approved request."""
     request = services.access_request_create(by=member, scope=scope, reason=reason, days=days, **where)
     return services.access_request_approve(request=request, by=manager)
+
+
+def match_columns(client, job, defaults=None, **changes):
+    """The clerk's mapping step on the page of `job` (uploaded, its columns read): each column's
+    proposed field, `changes` {file header: field, "" to leave it out} over it, and `defaults`
+    {field: code}, posted; the response (a redirect once the check has run)."""
+    from django.urls import reverse
+
+    job.refresh_from_db()
+    fields = [changes.get(header, field) for header, field in zip(job.mapping["headers"], job.mapping["fields"])]
+    data = {f"column_{position}": field for position, field in enumerate(fields)}
+    data.update({f"default_{name}": code for name, code in (defaults or {}).items()})
+    return client.post(reverse("import_columns", args=[job.pk]), data)
+
+
+def checked(job, by, **options):
+    """`job` (just uploaded) through the services to its preview, its columns as proposed."""
+    from salesdesk import import_jobs
+
+    job = import_jobs.import_read_columns(job=job)
+    job = import_jobs.import_map(job=job, by=by, fields=job.mapping["fields"], **options)
+    return import_jobs.import_check(job=job)

@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from django import template
@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from salesdesk import audit, registry
+from salesdesk.access import GRANTABLE
 from salesdesk.pii import mask
 
 register = template.Library()
@@ -37,6 +38,20 @@ def pii(context, obj, field):
         "obj": obj, "field": field, "value": getattr(obj, field), "model": obj._meta.label_lower,
         "can_unmask": context.get("can_unmask"), "reveal_title": gettext("Show in full (the view is logged)"),
     }
+
+
+@register.simple_tag
+def refusal_hint(action):
+    """What the refused page suggests, for the action the policy refused (PermissionDenied names it):
+    access requests open reading, so only a refused read is worth asking the manager for."""
+    if action == "archive.export":
+        return gettext(
+            "Lists are exported by the sales-service clerks, the department manager and leadership. "
+            "An access request opens the archives for reading only, never for export."
+        )
+    if not action or action in GRANTABLE:
+        return gettext("If you need it for your work, ask the department manager for access.")
+    return gettext("This is not part of your role in Salesdesk.")
 
 
 @register.filter
@@ -76,18 +91,37 @@ def local_time(value, precision="minutes"):
 
 @register.filter
 def yuan(value):
-    """Money as Chinese users read it: ¥1,234,567.50 (Decimal, two places, never a float)."""
+    """Money as Chinese users read it: ¥1,234,567.50 (Decimal, two places, never a float). Whatever a
+    row holds shows: a value too large for its column in full, anything that is not a number as it is."""
     if value is None or value == "":
         return "—"
-    return f"¥{Decimal(value):,.2f}"
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not number.is_finite():
+            return str(value)
+        return f"¥{number:,.2f}"
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
 
 
 @register.simple_tag
-def import_status_label(status):
+def import_status_label(status, kind=None):
+    """A row's result in an import's preview, as a badge."""
+    colors = {"new": "success", "updated": "primary", "added": "info", "unchanged": "secondary", "repeated": "secondary",
+              "skipped": "secondary", "error": "danger"}
+    return format_html('<span class="badge text-bg-{}">{}</span>', colors.get(status, "secondary"), import_status_text(status, kind))
+
+
+@register.simple_tag
+def import_status_text(status, kind=None):
+    """A row's result in words, as the importer of `kind` words it."""
     labels = {"new": gettext("New"), "updated": gettext("Updated"), "unchanged": gettext("Unchanged"),
-              "skipped": gettext("Skipped (already on file)"), "error": gettext("Error")}
-    colors = {"new": "success", "updated": "primary", "unchanged": "secondary", "skipped": "secondary", "error": "danger"}
-    return format_html('<span class="badge text-bg-{}">{}</span>', colors.get(status, "secondary"), labels.get(status, status))
+              "skipped": gettext("Skipped (already on file)"), "error": gettext("Error"),
+              "added": gettext("Added to the record on file"), "repeated": gettext("Repeated in the file, counted once")}
+    importer = registry.importers().get(kind)
+    if importer is not None and status in importer.status_labels:
+        return str(importer.status_labels[status])
+    return labels.get(status, status)
 
 
 @register.filter

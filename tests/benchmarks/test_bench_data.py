@@ -16,6 +16,7 @@ from logistics.models import Shipment, ShipmentEvent
 from salesdesk.models import Region
 from salesdesk.numbering import next_number
 from salesdesk.pii import validate_id_card
+from salesdesk.search import search_text
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,14 @@ def test_the_numbering_service_continues_after_the_synthetic_numbers(department)
         assert next_number("dealer_resource", region=code) == f"ZY-{code}-{highest + 1:04d}"
 
 
+def test_every_customer_and_dealer_is_searchable(department):
+    for name, search in Customer.objects.values_list("name", "search"):
+        assert search == search_text(name)
+    for company, contact, legal_rep, principal, search in Dealer.objects.values_list(
+            "company", "contact", "legal_rep", "principal", "search"):
+        assert search == search_text(company, contact, legal_rep, principal)
+
+
 def test_the_same_seed_builds_the_same_department(department):
     first = list(Customer.objects.order_by("pk").values_list("name", "id_card", "phone")[:50])
     call_command("bench_data", scale=0.002, reset=True, seed=7, stdout=io.StringIO())
@@ -101,6 +110,10 @@ def test_bench_quick_runs_end_to_end_and_writes_json(department, tmp_path):
     assert names == [
         "dashboard", "dealer_list", "customer_list", "customer_list_region", "customer_search_phone",
         "customer_search_name", "customer_search_id", "customer_deep_page", "customer_detail",
+        "customer_search_char", "customer_search_given", "customer_search_pinyin", "customer_search_initials",
+        "customer_search_common", "customer_search_rare", "customer_search_tail", "customer_search_typed",
+        "customer_search_id_tail", "customer_search_id_birth", "dealer_search_company", "dealer_search_initials",
+        "dealer_search_tail", "dealer_search_number", "dealer_search_card", "quick_search", "quick_search_tail",
         "audit_first_page", "audit_one_day", "audit_action", "audit_action_rare", "audit_actor", "audit_actor_rare",
         "audit_record", "audit_record_part", "audit_deep_page", "import_customers_xlsx",
     ]

@@ -153,3 +153,43 @@ def test_regions_without_a_user_are_refused_with_a_clear_message_and_nothing_wri
     with pytest.raises(CommandError, match="give --user"):
         import_archive("regions", path)
     assert not Region.objects.filter(code="HBSJZ").exists()
+
+
+# Matching the columns -----------------------------------------------------------------------------
+
+CLERK_HEADERS = ["姓名", "手机", "备用电话", "区域", "购买日期", "型号", "数量", "单价"]
+
+
+def clerk_sheet():
+    return workbook([["赵大山", "13800000000", "13812345678", "保定市", "2026-03-05", "4LZ-6", 1, 128000]], headers=CLERK_HEADERS)
+
+
+def test_the_command_matches_a_clerks_headers_by_their_usual_names_and_takes_defaults(region, spreadsheet):
+    out, _err = import_archive("customers", spreadsheet(clerk_sheet()), "--default", "purchase_method=公司直销",
+                               "--default", "payment_method=cash")
+
+    assert out.splitlines()[0] == (
+        "Columns (headers on row 1): 姓名 → name, 手机 → phone, 备用电话 → (left out), 区域 → region, 购买日期 → date, "
+        "型号 → product_model, 数量 → quantity, 单价 → unit_price"
+    )
+    assert summary("imported", 1, new=1).fullmatch(out.splitlines(keepends=True)[1])
+    farmer = Customer.objects.get()
+    assert (farmer.phone, farmer.region) == ("13800000000", region)
+    assert farmer.purchases.values_list("purchase_method", "payment_method").get() == ("direct", "cash")
+
+
+def test_map_matches_a_column_by_hand_and_an_empty_field_leaves_one_out(region, spreadsheet):
+    out, _err = import_archive("customers", spreadsheet(clerk_sheet()), "--map", "手机=", "--map", "备用电话=phone",
+                               "--map", "购买日期=", "--map", "型号=", "--map", "数量=", "--map", "单价=")
+
+    assert out.startswith("Columns (headers on row 1): 姓名 → name, 手机 → (left out), 备用电话 → phone, 区域 → region, ")
+    assert Customer.objects.get().phone == "13812345678"
+    assert Purchase.objects.count() == 0
+
+
+def test_map_to_a_field_the_kind_does_not_have_is_a_command_error(region, spreadsheet):
+    with pytest.raises(CommandError) as refused:
+        import_archive("customers", spreadsheet(clerk_sheet()), "--map", "手机=mobile")
+
+    assert str(refused.value).startswith("customers has no field mobile; its fields: acreage_mu, address, amount, ")
+    assert Customer.objects.count() == 0

@@ -165,13 +165,24 @@ def test_merged_header_cells_are_refused_with_a_message_about_the_header(clerk, 
     assert refusal(clerk, content) == MERGED_HEADER % {"column": 2}
 
 
-def test_a_merged_title_row_above_the_header_names_the_missing_columns(clerk, region):
+def test_a_merged_title_row_above_the_header_is_passed_over_and_the_row_numbers_stay_excels(clerk, region):
+    """Found (issue 9): "missing 姓名" on a sheet with a title row, though 姓名 is there one row down."""
     def title(sheet):
         sheet.insert_rows(1)
         sheet["A1"] = "2026年终端客户档案"
         sheet.merge_cells("A1:Q1")
 
-    content = workbook([customer("赵大山")], arrange=title)
+    content = workbook([customer("赵大山"), customer("钱二妹", phone="无")], arrange=title)
+
+    report = importer_for("customers", by=clerk).check(io.BytesIO(content))
+    assert report.header_row == 2
+    assert report.error_lines() == ["Row 4, column “电话”: “无” is not a phone number."]
+    imported(clerk, workbook([customer("赵大山")], arrange=title))
+    assert Customer.objects.get().name == "赵大山"
+
+
+def test_a_sheet_without_any_known_header_names_the_missing_columns(clerk, region):
+    content = workbook([["赵大山", "13812345678"]], headers=["甲", "乙"])
 
     assert refusal(clerk, content) == (
         "The file has no column “姓名”、“电话”、“区域编码”. Download the template to see the columns."

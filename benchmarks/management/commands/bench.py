@@ -10,7 +10,8 @@ import os
 import platform
 import statistics
 import time
-from urllib.parse import quote
+from collections import Counter
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benchmarks.jobs import import_customers, p95
-from customers.models import Customer, Purchase
+from customers.models import Customer, Dealer, Purchase
 from salesdesk.models import AuditEntry, Region
 
 GOALS = {"median_ms": 50, "p95_ms": 150, "ratio": 3, "queries": 12, "search_median_ms": 20}
@@ -105,7 +106,7 @@ class Command(BaseCommand):
         client.force_login(clerk)
         wanted = set(only.split(",")) if only else None
         results = []
-        items = self.items()
+        items = self.items() + self.search_items()
         auditor = Client()  # the audit trail is the manager's page
         self.vacuum_analyze()
         if not wanted or any(name.startswith("audit_") for name in wanted):
@@ -164,6 +165,52 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
+
+    def search_items(self):
+        """The search box of the customer and dealer lists, and the quick search in the header, with
+        each kind of fragment a clerk types (kind 'fragment': the page goals), taken from the data:
+        a customer from the middle of the table — a character from the middle of the name, the given
+        name without the surname, its pinyin, the name's initials, the last 4 digits of the phone, the
+        phone as typed with +86 and dashes, the last 4 characters of the ID-card number (x in lower
+        case) and its birth date (8 characters) — the commonest and the rarest character of 20,000
+        names, and a dealer's company fragment, contact's initials, phone tail and dossier numbers."""
+        from pypinyin import Style, lazy_pinyin
+
+        customers = Customer.objects.order_by("pk")
+        count = customers.count()
+        sample = customers[count // 2]
+        given = sample.name[1:] or sample.name
+        letters = Counter(char for name in customers.values_list("name", flat=True)[:20_000] for char in name)
+        common, rare = letters.most_common(1)[0][0], min(letters.items(), key=lambda item: (item[1], item[0]))[0]
+        phone = sample.phone.replace("-", "")
+        typed_phone = f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}" if len(phone) == 11 else sample.phone
+        items = [
+            ("customer_search_char", {"q": sample.name[len(sample.name) // 2]}),
+            ("customer_search_given", {"q": given}),
+            ("customer_search_pinyin", {"q": "".join(lazy_pinyin(given))}),
+            ("customer_search_initials", {"q": "".join(lazy_pinyin(sample.name, style=Style.FIRST_LETTER))}),
+            ("customer_search_common", {"q": common}),
+            ("customer_search_rare", {"q": rare}),
+            ("customer_search_tail", {"q": phone[-4:]}),
+            ("customer_search_typed", {"q": typed_phone}),
+            ("customer_search_id_tail", {"q": sample.id_card[-4:].lower()}),
+            ("customer_search_id_birth", {"q": sample.id_card[6:14]}),
+        ]
+        urls = [(name, f"/archives/customers/?{urlencode(query)}", "fragment") for name, query in items]
+        dealer = Dealer.objects.filter(card_number__isnull=False).order_by("pk").first() or Dealer.objects.first()
+        if dealer is not None:
+            company = dealer.company
+            dealer_items = [
+                ("dealer_search_company", {"q": company[len(company) // 2 - 1 : len(company) // 2 + 1]}),
+                ("dealer_search_initials", {"q": "".join(lazy_pinyin(dealer.contact, style=Style.FIRST_LETTER))}),
+                ("dealer_search_tail", {"q": dealer.contact_phone[-4:]}),
+                ("dealer_search_number", {"q": (dealer.resource_number or "ZY-")[:5].lower()}),
+                ("dealer_search_card", {"q": (dealer.card_number or "SQ-A")[:4]}),
+            ]
+            urls += [(name, f"/archives/dealers/?{urlencode(query)}", "fragment") for name, query in dealer_items]
+        urls += [("quick_search", f"/search/?{urlencode({'q': given})}", "fragment"),
+                 ("quick_search_tail", f"/search/?{urlencode({'q': phone[-4:]})}", "fragment")]
+        return urls
 
     def audit_items(self):
         """The audit page with each of its filters (kind 'audit': the page goals), on values taken

@@ -6,7 +6,6 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,7 +15,7 @@ from customers import services
 from customers.document_services import document_create
 from customers.models import Birthday, Customer, Dealer, Document
 from salesdesk.models import Region, Role
-from salesdesk.services import region_create, staff_profile_ensure
+from salesdesk.services import region_create, roles_assign, staff_profile_ensure
 
 User = get_user_model()
 
@@ -103,7 +102,7 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username, defaults={"first_name": name})
             user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=role)])
+            roles_assign(user=user, roles=[role], by=None)  # logged when it changes anything
             staff_profile_ensure(
                 user=user, name=name, title=title, duties=duties, mobile=f"1390311{len(users):04d}",
                 email=f"{username}@example.com",

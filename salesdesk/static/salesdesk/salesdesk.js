@@ -7,6 +7,9 @@
    data-confirm="…"    on a form, or on one of its submit buttons: the browser asks this question
                        first, and the form is not submitted unless the user agrees
    data-print          on a button: prints the page (the dossier card)
+   data-shown-with="NAME=VALUE"
+                       on an element inside a form: shown only while the form's control NAME has
+                       VALUE (the upload form's defaults, one group per kind of file)
 
    The listeners sit on the document, so content htmx swaps in later behaves the same. */
 (function () {
@@ -36,6 +39,22 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  function showWith(form) {
+    form.querySelectorAll("[data-shown-with]").forEach(function (element) {
+      var rule = element.getAttribute("data-shown-with").split("=");
+      var control = form.elements[rule[0]];
+      element.hidden = Boolean(control) && control.value !== rule[1];
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof Element && event.target.form) {
+      showWith(event.target.form);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(showWith);
+  });
 
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
