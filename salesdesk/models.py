@@ -316,6 +316,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When a deliver task for the row was last handed to the broker (None: the broker refused it).
+    # The sweep re-enqueues a row only once no task for it is expected any more (outbox.sweep).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_ref = models.CharField(_("provider reference"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -342,6 +345,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.recipient}"
+
+    @property
+    def out_id(self):
+        """The message's own id at the provider, derived from its key: the same on every attempt, so
+        a second copy a crash lets out is recognisable as the same message (outbox.out_id)."""
+        from salesdesk.outbox import out_id
+
+        return out_id(self.key)
 
     def backoff(self):
         """Delay before the next attempt: 1, 2, 4, 8... minutes, at most an hour."""

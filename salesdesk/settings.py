@@ -241,8 +241,13 @@ AXES_SENSITIVE_PARAMETERS = []  # the security log names the user name and addre
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 # Cache: Redis when REDIS_URL is set (shared by every web process), otherwise in-process memory.
+# It only speeds reads (choice lists, the audit page's names): with Redis down every read goes to
+# the database and nothing fails (salesdesk.cache.FailSoftRedisCache); sessions are in the database.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "salesdesk"}
+    "default": {
+        "BACKEND": "salesdesk.cache.FailSoftRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "salesdesk",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -292,8 +297,17 @@ SALESDESK_CHANNEL_BACKENDS = json.loads(
         ),
     )
 )
+# A worker's claim on a message lasts the lease (never less than twice the provider timeout and
+# 10 s: a send still running cannot outlive its claim); past it the sweep gives the row to another
+# worker. Every provider call has a timeout: EMAIL_TIMEOUT (SMTP), SALESDESK_PROVIDER_TIMEOUT (the
+# HTTP of SMS and fax gateways). The sweep (every minute) re-enqueues a queued row only when no
+# task for it is expected any more (handed to the broker over SALESDESK_OUTBOX_REDISPATCH_SECONDS
+# ago, or refused by it), at most SALESDESK_OUTBOX_SWEEP_BATCH rows a run.
 SALESDESK_OUTBOX_LEASE_SECONDS = envint("SALESDESK_OUTBOX_LEASE_SECONDS", 300)
 SALESDESK_OUTBOX_MAX_ATTEMPTS = envint("SALESDESK_OUTBOX_MAX_ATTEMPTS", 6)
+SALESDESK_OUTBOX_REDISPATCH_SECONDS = envint("SALESDESK_OUTBOX_REDISPATCH_SECONDS", 600)
+SALESDESK_OUTBOX_SWEEP_BATCH = envint("SALESDESK_OUTBOX_SWEEP_BATCH", 200)
+SALESDESK_PROVIDER_TIMEOUT = envint("SALESDESK_PROVIDER_TIMEOUT", 30)
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.locmem.EmailBackend"
@@ -301,6 +315,14 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "sent-mail"
+# The mail server (with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465 (not with EMAIL_USE_TLS)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)  # seconds for each SMTP step: well below the outbox lease
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "salesdesk@localhost")
 
 # Numbering: one format per series kind; {seq} is the gapless counter of the series that the

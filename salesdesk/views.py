@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import View
@@ -157,6 +158,9 @@ class OutboxListView(FilteredListView):
 
     def get_queryset(self):
         return OutboxMessage.objects.defer("body")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "now": timezone.now()}  # "next attempt" is in the past: at once
 
 
 class OutboxActionView(ObjectPolicyMixin, View):

@@ -36,3 +36,23 @@ class DyingBackend:
 def reset():
     sent.clear()
     attempts.clear()
+
+
+class PausingEmailBackend:
+    """The real e-mail backend, whose worker stops right after the SMTP server accepted the message
+    and before the outbox records it: it touches SALESDESK_TEST_ACCEPTED_FILE and sleeps, so a
+    test can kill the worker in exactly that window (tests/salesdesk/test_outbox_faults.py)."""
+
+    def __new__(cls):
+        import os
+        import pathlib
+        import time
+
+        from salesdesk.channels import EmailBackend
+
+        class Pausing(EmailBackend):
+            def accepted(self):
+                pathlib.Path(os.environ["SALESDESK_TEST_ACCEPTED_FILE"]).touch()
+                time.sleep(600)
+
+        return Pausing()
