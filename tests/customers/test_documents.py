@@ -17,21 +17,12 @@ from customers.models import Document, DocumentVersion
 from salesdesk.errors import DomainError
 from salesdesk.models import AccessRequest, AuditEntry
 from tests.conftest import PDF
-from tests.helpers import grant, says
+from tests.helpers import grant, ooxml, says
 
 LIST = "/archives/documents/"
 NEW = "/archives/documents/new/"
 PDF_V2 = PDF.replace(b"%%EOF", b"% revised after the March meeting\n%%EOF")
 DOWNLOADED = "customers.document.downloaded"
-
-
-def ooxml(part):
-    """A minimal Office Open XML package holding `part` (word/document.xml or xl/workbook.xml)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr(part, "<x/>")
-    return buffer.getvalue()
 
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504

@@ -1,9 +1,6 @@
 """The one upload check: a file is what its content says, named as its content, of a kind the
 caller takes, and not too large; every refusal in words the clerk reads (translated)."""
 
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -12,21 +9,13 @@ from django.utils.translation import gettext
 from salesdesk import uploads
 from salesdesk.errors import DomainError
 from salesdesk.uploads import DOC, DOCX, JPEG, PDF, PNG, XLS, XLSX, inspect_upload
+from tests.helpers import ooxml
 
 # A caller's own words for a kind it does not take (plain text here: no msgid of the tests).
 WRONG_TYPE = "Upload a PDF, Word, Excel, JPEG or PNG file."
 OFFICE_AND_SCANS = {PDF, DOC, DOCX, XLS, XLSX, JPEG, PNG}
 MISMATCH = "The file's name does not match its content; upload the original file."
 TOO_LARGE = "The file is %(size).1f MB; the limit is %(limit).0f MB."
-
-
-def ooxml(part):
-    """A minimal Office Open XML package holding `part`."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr(part, "<x/>")
-    return buffer.getvalue()
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
