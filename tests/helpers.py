@@ -2,6 +2,9 @@
 
 Fixtures live in tests/conftest.py; these are plain functions a test calls."""
 
+import io
+import zipfile
+
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -63,3 +66,12 @@ def checked(job, by, **options):
     job = import_jobs.import_read_columns(job=job)
     job = import_jobs.import_map(job=job, by=by, fields=job.mapping["fields"], **options)
     return import_jobs.import_check(job=job)
+
+
+def ooxml(part):
+    """A minimal Office Open XML package holding `part` (word/document.xml or xl/workbook.xml)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr(part, "<x/>")
+    return buffer.getvalue()
