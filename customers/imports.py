@@ -42,6 +42,12 @@ from salesdesk.services import region_create, region_update
 CUSTOMER_FIELDS = ["name", "id_card", "phone", "address", "region", "crops", "acreage_mu", "machinery", "notes"]
 PURCHASE_FIELDS = ["date", "product_model", "quantity", "unit_price", "amount", "purchase_method", "payment_method", "dealer"]
 ATTRIBUTES = {"region": "region_id", "dealer": "dealer_id"}  # the foreign keys, written by id
+ROW_BITS = 21  # an Excel row number (at most 1,048,576), in the low bits of an InFile entry
+ROW_MASK = (1 << ROW_BITS) - 1
+
+
+def _hash32(value):
+    return hash(value) & 0xFFFFFFFF
 
 
 @dataclass(slots=True)
@@ -59,6 +65,7 @@ class Decision:
     existing: Customer | None = None  # the customer on file
     changes: dict | None = None  # {field: [on file, in the file]} for the customer on file
     first: int | None = None  # the customer's first row in the file, for a further row (the row it repeats, if repeated)
+    several: bool = False  # its customer has further rows in the file
 
     @property
     def name(self):
@@ -67,41 +74,68 @@ class Decision:
 
 class InFile:
     """Who the rows of a customers file are, as pass 1 finds them: a row with an ID-card number is
-    its holder, a row without one is known by the phone (and by the name on it). For each person
-    the first row, and a hash of the name (and phone) to tell another person by; no row is kept.
+    its holder, a row without one is known by the phone (and by the name on it). No row is kept:
+    for each person one int per key, holding the person's first row and 32-bit hashes of the name
+    (and phone) to tell another person by, so 100,000 people cost ~20 MB where tuples took ~45;
+    `several` holds the first rows of the people with more than one row, the only ones pass 2
+    follows from row to row.
 
     Two rows with one ID-card number and another name or phone, or one phone and another name
     (neither with an ID-card number), are a conflict the clerk must settle."""
 
     def __init__(self):
-        self.by_id = {}  # ID-card number -> (first row, hash of (name, phone), hash of name)
-        self.by_phone = {}  # phone -> (first row, hash of name, whether that row has an ID-card number)
+        self.by_id = {}  # ID-card number -> first row | (hash of phone | hash of name << 32) << ROW_BITS
+        self.by_phone = {}  # phone -> first row | (has an ID-card number | hash of name << 1) << ROW_BITS
+        self.several = set()
+        self.failed = set()  # the rows with errors, which pass 2 leaves out
+
+    @staticmethod
+    def person(name, phone):
+        """What tells a holder of an ID-card number from another (the bits above the row)."""
+        return _hash32(phone) | _hash32(name) << 32
 
     def place(self, number, name, id_card, phone):
         """(the person's first row, or the row it conflicts with; whether it conflicts)."""
         if id_card:
-            first = self.by_id.get(id_card)
-            if first is not None:
-                return first[0], first[1] != hash((name, phone))
+            entry = self.by_id.get(id_card)
+            if entry is not None:
+                return self.met(entry & ROW_MASK, entry >> ROW_BITS != self.person(name, phone))
             holder = self.by_phone.get(phone)
-            if holder is not None and not holder[2] and holder[1] == hash(name):
-                number = holder[0]  # the same name and phone came first without an ID-card number
-            self.by_id[id_card] = (number, hash((name, phone)), hash(name))
-            self.by_phone.setdefault(phone, (number, hash(name), True))
+            if holder is not None and not holder >> ROW_BITS & 1 and holder >> ROW_BITS + 1 == _hash32(name):
+                number = self.met(holder & ROW_MASK, False)[0]  # the same name and phone came first, without the number
+            self.by_id[id_card] = number | self.person(name, phone) << ROW_BITS
+            self.by_phone.setdefault(phone, number | (1 | _hash32(name) << 1) << ROW_BITS)
             return number, False
         holder = self.by_phone.get(phone)
         if holder is None:
-            self.by_phone[phone] = (number, hash(name), False)
+            self.by_phone[phone] = number | _hash32(name) << ROW_BITS + 1
             return number, False
-        return holder[0], holder[1] != hash(name)
+        return self.met(holder & ROW_MASK, holder >> ROW_BITS + 1 != _hash32(name))
+
+    def met(self, first, conflict):
+        """A further row of the person whose first row is `first` (unless it conflicts)."""
+        if not conflict:
+            self.several.add(first)
+        return first, conflict
 
     def first_row(self, name, id_card, phone):
         """The person's first row (after pass 1), or None for a row in conflict."""
         if id_card:
-            first, signature, _name = self.by_id[id_card]
-            return first if signature == hash((name, phone)) else None
-        first, name_hash, _has_id = self.by_phone[phone]
-        return first if name_hash == hash(name) else None
+            entry = self.by_id[id_card]
+            return entry & ROW_MASK if entry >> ROW_BITS == self.person(name, phone) else None
+        entry = self.by_phone[phone]
+        return entry & ROW_MASK if entry >> ROW_BITS + 1 == _hash32(name) else None
+
+    def holders(self):
+        """(ID-card number, first row, hash of the name) of every holder of an ID-card number."""
+        for id_card, entry in self.by_id.items():
+            yield id_card, entry & ROW_MASK, entry >> ROW_BITS + 32
+
+    def known_by_phone(self):
+        """(phone, first row, hash of the name) of every person without an ID-card number."""
+        for phone, entry in self.by_phone.items():
+            if not entry >> ROW_BITS & 1:
+                yield phone, entry & ROW_MASK, entry >> ROW_BITS + 1
 
 
 class CustomerImporter(Importer):
@@ -146,7 +180,7 @@ class CustomerImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.regions = RegionLookup()
+        self.regions = RegionLookup(leaves_only=True)
         self.region_names = self.regions.shown  # as the audit trail shows them
         self.dealers = {}
         for pk, company in Dealer.objects.values_list("pk", "company"):
@@ -218,10 +252,14 @@ class CustomerImporter(Importer):
                 report.add(decision.row, decision.status, self.summary(decision), decision.errors, decision.values)
         return report
 
-    def read(self, rows, found):
-        """The rows as undecided Decisions (or errors), with their cleaned values."""
+    def read(self, rows, found, failed_rows=None):
+        """The rows as undecided Decisions (or errors), with their cleaned values. `failed_rows`:
+        pass 1 is over; its rows with errors are left out, and the others cleaned as checked."""
+        checked = failed_rows is not None
         for number, values in rows:
-            clean, errors = self.clean_row(values, found)
+            if checked and number in failed_rows:
+                continue
+            clean, errors = self.clean_row(values, found, checked=checked)
             purchase, purchase_errors = self.purchase_of(clean)
             failed = {column for column, _message in errors}  # a column that failed to read is not also "missing"
             errors += [(column, message) for column, message in purchase_errors if column not in failed]
@@ -242,6 +280,7 @@ class CustomerImporter(Importer):
                     decision.errors.append(self.conflict_in_file(earlier, decision.row, id_card))
             if decision.errors:
                 report.add(decision.row, "error", decision.name, decision.errors, decision.values)
+                in_file.failed.add(decision.row)
             else:
                 good += 1
             if count % 1000 == 0:
@@ -261,50 +300,51 @@ class CustomerImporter(Importer):
         """{first row of a person in the file: the error} where the customer on file with the
         person's ID-card number (or, without one, phone) has another name."""
         conflicts = {}
-        for id_card, (first, _signature, name_hash) in in_file.by_id.items():
+        for id_card, first, name_hash in in_file.holders():
             customer = on_file.by_id.get(id_card)
-            if customer is not None and hash(customer.name) != name_hash:
+            if customer is not None and _hash32(customer.name) != name_hash:
                 conflicts[first] = (self.header_of("name"), _(
                     "The customer on file with this ID-card number is called “%(name)s”. Correct the name, "
                     "or change it on the customer's page first.") % {"name": customer.name})
-        for phone, (first, name_hash, has_id) in in_file.by_phone.items():
-            customer = None if has_id else on_file.by_phone.get(phone)
-            if customer is not None and hash(customer.name) != name_hash:
+        for phone, first, name_hash in in_file.known_by_phone():
+            customer = on_file.by_phone.get(phone)
+            if customer is not None and _hash32(customer.name) != name_hash:
                 conflicts[first] = (self.header_of("name"), _(
                     "This phone is on file for the customer “%(name)s”. Correct the name, or give this person's "
                     "ID-card number.") % {"name": customer.name})
         return conflicts
 
     def decide(self, rows, found, in_file, on_file, conflicts):
-        """Pass 2: the decision on every row without errors (pass 1 reported those)."""
-        met = {}  # first row of a customer -> (status, key, customer on file)
-        seen = {}  # hash of (customer, values of a row) -> its row: rows repeated in the file
-        bought = set()  # hashes of (customer, purchase) of the purchases the file adds
-        for decision in self.read(rows, found):
-            if decision.errors:
-                continue
+        """Pass 2: the decision on every row without errors (pass 1 reported those). The rows of a
+        person with several rows are followed: which rows repeat an earlier one, which purchases
+        an earlier row added."""
+        met = {}  # first row of a customer with several rows -> (key, customer on file)
+        seen = {}  # hash of (customer, values of a row) -> its row, for them: rows repeated in the file
+        bought = set()  # hashes of (customer, purchase) of the purchases the file adds them
+        for decision in self.read(rows, found, failed_rows=in_file.failed):
             name, id_card, phone = decision.customer[:3]
             first = in_file.first_row(name, id_card, phone)
-            if first is None:
-                continue  # a conflict within the file, reported by pass 1
             if first in conflicts:
                 decision.status, decision.errors = "error", [conflicts[first]]
                 yield decision
                 continue
-            signature = hash((first, decision.customer, decision.purchase))
-            if signature in seen:
-                decision.status, decision.first, decision.purchase = "repeated", seen[signature], None
-                decision.key, decision.existing = met[first][1:]
-                yield decision
-                continue
-            seen[signature] = decision.row
+            several = decision.several = first in in_file.several
+            if several:
+                signature = hash((first, decision.customer, decision.purchase))
+                if signature in seen:
+                    decision.status, decision.first, decision.purchase = "repeated", seen[signature], None
+                    decision.key, decision.existing = met[first]
+                    yield decision
+                    continue
+                seen[signature] = decision.row
             if first == decision.row:
                 self.decide_first(decision, on_file)
-                met[first] = (decision.status, decision.key, decision.existing)
+                if several:
+                    met[first] = (decision.key, decision.existing)
             else:
-                decision.key, decision.existing = met[first][1:]
+                decision.key, decision.existing = met[first]
                 decision.first = first
-            purchase = self.new_purchase(decision, first, on_file, bought)
+            purchase = self.new_purchase(decision, first, on_file, bought if several else None)
             decision.status = self.with_purchase(decision.status, purchase, decision.purchase is not None)
             decision.purchase = purchase
             yield decision
@@ -322,15 +362,18 @@ class CustomerImporter(Importer):
             return "skipped"
         return "unchanged"
 
-    def new_purchase(self, decision, first, on_file, bought):
-        """The row's purchase, unless its customer has it on file or got it from an earlier row."""
-        if decision.purchase is None:
+    @staticmethod
+    def new_purchase(decision, first, on_file, bought):
+        """The row's purchase, unless its customer has it on file or got it from an earlier row
+        (`bought`, None for a customer of one row)."""
+        if decision.purchase is None or on_file.has_purchase(decision.existing, decision.purchase):
             return None
-        date, product_model, quantity, _unit_price, amount = decision.purchase[:5]
-        key = hash((first, date, product_model, quantity, amount))
-        if key in bought or on_file.has_purchase(decision.existing, decision.purchase):
-            return None
-        bought.add(key)
+        if bought is not None:
+            date, product_model, quantity, _unit_price, amount = decision.purchase[:5]
+            key = hash((first, date, product_model, quantity, amount))
+            if key in bought:
+                return None
+            bought.add(key)
         return decision.purchase
 
     def decide_first(self, decision, on_file):
@@ -446,7 +489,9 @@ class CustomerWriter:
     def __init__(self, *, by, region_names):
         self.by = by
         self.region_names = region_names  # region id -> the region as the trail shows it
-        self.ids = {}  # the key of each new customer -> its id
+        self.ids = {}  # the key of each new customer waiting to be written -> its id
+        self.ids_kept = {}  # the same, kept after the write, of the new customers with further rows
+        self.several = set()  # the keys of those
         self.new = {}  # key -> values of the new customers waiting to be written
         self.purchases = []  # (customer key, values) waiting to be written
         self.updated = []  # (customer on file holding the file's values, changes) waiting to be written
@@ -456,6 +501,8 @@ class CustomerWriter:
     def write(self, decision):
         if decision.status == "new":
             self.add_customer(decision.key, decision.customer)
+            if decision.several:
+                self.several.add(decision.key)
         elif decision.changes:
             self.update_customer(decision.existing, decision.customer, decision.changes)
         if decision.purchase:
@@ -473,6 +520,11 @@ class CustomerWriter:
         customer.version += 1
         self.updated.append((customer, changes))
 
+    def customer_id(self, key):
+        """The id of the customer a purchase names by `key`: the key a new one was added under, or
+        the id of one on file."""
+        return self.ids.get(key) or self.ids_kept.get(key, key)
+
     def add_purchase(self, key, values):
         """`key`: the id of a customer on file, or the key a new one was added under."""
         self.purchases.append((key, values))
@@ -487,6 +539,8 @@ class CustomerWriter:
         """Writes what waits: new customers first (purchases name them), purchases, updates, entries."""
         created = self.insert_customers()
         self.insert_purchases()
+        self.ids_kept.update((key, pk) for key, pk in self.ids.items() if key in self.several)
+        self.ids = {}  # 100,000 new customers would hold ~10 MB
         Customer.objects.bulk_update([customer for customer, _changes in self.updated],
                                      ["version", *[ATTRIBUTES.get(name, name) for name in CUSTOMER_FIELDS]])
         audit.record_many(chain(
@@ -510,7 +564,7 @@ class CustomerWriter:
 
     def insert_purchases(self):
         Purchase.objects.bulk_create(
-            [Purchase(customer_id=self.ids.get(key, key), **_attributes(PURCHASE_FIELDS, values)) for key, values in self.purchases]
+            [Purchase(customer_id=self.customer_id(key), **_attributes(PURCHASE_FIELDS, values)) for key, values in self.purchases]
         )
         self.purchases = []
 
@@ -545,7 +599,7 @@ class CopyWriter(CustomerWriter):
 
     def insert_purchases(self):
         self.loader.load("customers.Purchase", ["customer", *PURCHASE_FIELDS, "created_at"],
-                         [(self.ids.get(key, key), *values, self.now) for key, values in self.purchases])
+                         [(self.customer_id(key), *values, self.now) for key, values in self.purchases])
         self.purchases = []
 
 
@@ -652,7 +706,7 @@ class DealerImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.regions = RegionLookup()
+        self.regions = RegionLookup(leaves_only=True)
 
     def allowed_values(self):
         return {**super().allowed_values(), "region": self.regions.allowed()}

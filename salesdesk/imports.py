@@ -39,6 +39,7 @@ from salesdesk.services import staff_profile_ensure, staff_profile_update
 BATCH = 2000
 PREVIEW_ROWS = 50  # rows of each kind kept for the preview page
 MAX_REPORTED_ERRORS = 5000
+WITHIN_KEPT = 4096  # values of a column remembered as within its bounds, so a repeated one is not checked again
 # What a row comes to. The first five are always counted; "added" (a record on file given the
 # row's new details, e.g. a purchase) and "repeated" (the same row again in the file, counted
 # once) only where they occur.
@@ -101,6 +102,8 @@ class Column:
     choices: list | None = None
     offer_default: bool = False
     bounds: object = None  # the upper bounds of the model field it is written to (salesdesk.bounds), if any
+    clean_checked: object = None  # the cleaner for a cell that passed `clean` before (its `checked`, else itself)
+    within: set = field(default_factory=set)  # values found within the bounds (dates, prices repeat), up to WITHIN_KEPT
 
 
 def _upper_bounds(model_field):
@@ -188,6 +191,7 @@ class Importer:
                 column.choices = column.choices or self.choices.get(column.name)
                 column.offer_default = column.offer_default or column.name in self.offered_defaults
                 column.bounds = _upper_bounds(bounds.import_field(self.resources, column.name))
+                column.clean_checked = getattr(column.clean, "checked", column.clean)
                 self._columns.append(column)
         return self._columns
 
@@ -321,14 +325,24 @@ class Importer:
 
     # Checking ----------------------------------------------------------------------------
 
-    def clean_row(self, values, found):
+    def clean_row(self, values, found, checked=False):
+        """({field: cleaned value}, [(header, message)]) of a row. `checked`: the row passed this
+        once already (a second pass over the file), so the cheaper cleaners serve and the bounds
+        are not checked again."""
         clean, errors = {}, []
         for name, (index, column, header) in found.items():
             raw = values[index] if index < len(values) else None
+            if checked:
+                clean[name] = column.clean_checked(raw)
+                if clean[name] in ("", None) and name in self.defaults:
+                    clean[name] = self.defaults[name]
+                continue
             try:
                 clean[name] = column.clean(raw)
-                if column.bounds is not None:
+                if column.bounds is not None and clean[name] not in column.within:
                     bounds.check_import_value(column.bounds, clean[name])  # within the column
+                    if len(column.within) < WITHIN_KEPT:
+                        column.within.add(clean[name])
             except ValueError as exc:
                 errors.append((header, str(exc)))
                 continue
@@ -492,9 +506,12 @@ class RegionLookup:
     is an error that names them and asks for the code. Results are kept per value: a big file has
     few distinct regions."""
 
-    def __init__(self):
+    def __init__(self, *, leaves_only=False):
         regions = list(Region.objects.only("pk", "code", "name", "parent_id"))
         names = {region.pk: region.name for region in regions}
+        # A dealer or a customer is filed in a region without sub-regions (Region.objects.leaves),
+        # as the forms offer; a parent region is looked up as a region's parent.
+        self.divided = {region.parent_id for region in regions} if leaves_only else set()
         self.labels = {region.pk: f"{names.get(region.parent_id, '')}{region.name} ({region.code})" for region in regions}
         self.shown = {region.pk: str(region) for region in regions}  # as the pages and the audit trail show a region
         self.codes = {region.code: region.pk for region in regions}
@@ -513,6 +530,8 @@ class RegionLookup:
         found = self.cache[raw]
         if isinstance(found, str):
             raise ValueError(found)
+        if found in self.divided:
+            raise ValueError(_("“%(value)s” is divided into sub-regions: give the city or county it is in.") % {"value": raw})
         return found
 
     def find(self, raw):

@@ -15,6 +15,7 @@ text in Chinese formats, full-width digits, numbers that lost their leading zero
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -26,6 +27,7 @@ import defusedxml.common as defused_common
 import defusedxml.ElementTree as defused
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from phonenumbers.phonemetadata import PhoneMetadata
 from python_calamine import CalamineError, CalamineWorkbook
 
 from salesdesk.phones import normalize_phone
@@ -392,9 +394,22 @@ def id_card(value):
     return number
 
 
+def _id_card_checked(value):
+    """`id_card` of a cell it has accepted before: normalised, not checked again."""
+    return normalize_id_card(narrow(value)) if value not in (None, "") else ""
+
+
+id_card.checked = _id_card_checked
+
+
+MOBILE_DIGITS = re.compile(r"1\d{10}")
+
+
 def phone(value):
     """A phone cell as `salesdesk.phones.normalize_phone` stores it; Excel's damage undone first
-    (a number stored as a float, a landline that lost its leading 0)."""
+    (a number stored as a float, a landline that lost its leading 0). A mobile typed as its 11
+    digits is checked against libphonenumber's own pattern of Chinese mobiles and kept as it is
+    (what normalize_phone stores for it): ~1 µs where parsing it takes ~40."""
     if value in (None, ""):
         return ""
     if isinstance(value, float):
@@ -404,7 +419,30 @@ def phone(value):
     raw = str(value) if isinstance(value, int) else narrow(value)
     if isinstance(value, int) and len(raw) in (9, 10, 11) and not raw.startswith(("0", "1")):
         raw = "0" + raw  # a landline whose area code lost its leading zero in Excel
-    return normalize_phone(raw)
+    if MOBILE_DIGITS.fullmatch(raw) and _chinese_mobile().fullmatch(raw):
+        return raw
+    return normalize_phone(raw)  # the stored form, or the reason it is no phone number
+
+
+@functools.cache
+def _chinese_mobile():
+    """libphonenumber's pattern of the national numbers of Chinese mobiles (its metadata for CN);
+    the import's tests check that it answers as normalize_phone does for every five-digit start of
+    a mobile."""
+    return re.compile(PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
+
+
+def _phone_checked(value):
+    """`phone` of a cell it has accepted before: a mobile typed as its 11 digits is stored as it is
+    (libphonenumber said so the first time), anything else is normalised again."""
+    if isinstance(value, str) and MOBILE_DIGITS.fullmatch(value):
+        return value
+    if isinstance(value, (int, float)) and 1e10 <= value < 2e10 and value == int(value):
+        return str(int(value))
+    return phone(value)
+
+
+phone.checked = _phone_checked  # a cleaner's `checked`: the same result, for a value it accepted once
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

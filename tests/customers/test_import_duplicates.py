@@ -200,3 +200,18 @@ def test_the_database_keeps_an_id_card_numbers_x_a_capital(region):
         Customer.objects.create(name="赵大山", id_card=X_ID.lower(), phone="13812345678", region=region)
     with pytest.raises(IntegrityError), transaction.atomic():
         Customer.objects.create(name="赵大山", id_card=X_ID, phone="13812345678", region=region)
+
+
+def test_a_further_row_written_batches_later_finds_its_new_customer(clerk, region, monkeypatch):
+    import customers.imports
+
+    monkeypatch.setattr(customers.imports, "BATCH", 2)  # a write every two records
+    rows = [customer("李老栓", id_card=ZHAO_ID, **purchase(model="4LZ-6")),
+            *[customer(f"农户{n}", phone=f"1391234560{n}", **purchase()) for n in range(6)],
+            customer("李老栓", id_card=ZHAO_ID, **purchase(model="2BMQ-4"))]
+
+    report = apply(clerk, rows)
+
+    assert report.counts == {**counts(new=7), "added": 1}
+    assert sorted(Customer.objects.get(name="李老栓").purchases.values_list("product_model", flat=True)) == ["2BMQ-4", "4LZ-6"]
+    assert Purchase.objects.count() == 8

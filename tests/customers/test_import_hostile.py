@@ -253,6 +253,25 @@ def test_an_id_card_number_typed_as_text_with_a_small_x_is_kept(clerk, region):
     assert Customer.objects.get().id_card == number
 
 
+def test_a_mobile_typed_as_11_digits_is_judged_as_normalize_phone_judges_it():
+    """spreadsheets.phone checks an 11-digit mobile against libphonenumber's pattern instead of
+    parsing it: every five-digit start of a mobile, with random further digits, gets the same
+    answer (the number as stored, or the same error) as normalize_phone gives."""
+    import random
+
+    from salesdesk.phones import normalize_phone
+
+    def verdict(clean, number):
+        try:
+            return clean(number)
+        except ValueError as exc:
+            return str(exc)
+
+    rand = random.Random(9)
+    numbers = [f"{start}{rand.randrange(10 ** 6):06d}" for start in range(10000, 20000)]
+    assert [verdict(spreadsheets.phone, n) for n in numbers] == [verdict(normalize_phone, n) for n in numbers]
+
+
 def test_a_landline_that_lost_its_leading_zero_gets_it_back(clerk, region):
     imported(clerk, workbook([customer("赵大山", phone=3123456789)]))
 
