@@ -20,8 +20,10 @@ from salesdesk.widgets import OptionsSelect
 class StyledFilterSet(django_filters.FilterSet):
     @property
     def form(self):
-        form = super().form
-        style_fields(form.fields, empty_label=FILTER_EMPTY_LABEL)
+        form = super().form  # built once by django-filter, asked for several times per request
+        if not getattr(form, "_salesdesk_styled", False):
+            style_fields(form.fields, empty_label=FILTER_EMPTY_LABEL)
+            form._salesdesk_styled = True
         return form
 
 

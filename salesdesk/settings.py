@@ -5,10 +5,11 @@ under var/, messages kept in the outbox. Production sets DATABASE_URL, REDIS_URL
 ALLOWED_HOSTS and DEBUG=0.
 """
 
+import contextlib
 import json
 import os
-import tomllib
 import secrets
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,9 +48,9 @@ def _secret_key():
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_urlsafe(50))
         try:
-            os.link(temporary, key_file)
-        except FileExistsError:
-            pass  # another process was first: use its key
+            # If another process linked its key first, this link fails and its key is read below.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, key_file)
         finally:
             temporary.unlink()
     if key_file.stat().st_mode & 0o077:
